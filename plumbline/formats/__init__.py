@@ -1,0 +1,192 @@
+"""Turn input files into Messages, whatever shape sales sent them in.
+
+One module per format; each exposes `EXTENSIONS`, `sniff(head: str) -> bool` and
+`load(source: Source, options: LoadOptions) -> list[Message]`. This module owns what is
+common: reading bytes with a size limit, refusing binary data, decoding text, choosing the
+format, and deciding which speakers are reps. A loader raises `InputError` with a one-line
+problem; it never prints and never judges.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from plumbline.model import InputError, Message
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    reps: tuple[str, ...] = ()
+    rep_pattern: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    @property
+    def selects_reps(self) -> bool:
+        return bool(self.reps or self.rep_pattern)
+
+    def is_rep(self, speaker: str | None) -> bool:
+        """A speaker is a rep if named by --rep (full name or first name, any case) or --rep-pattern."""
+        if speaker is None:
+            return True
+        name = speaker.strip().casefold()
+        for rep in self.reps:
+            rep = rep.strip().casefold()
+            if name == rep or name.split(" ")[0] == rep or rep.split(" ")[0] == name:
+                return True
+        if self.rep_pattern and re.search(self.rep_pattern, speaker, re.IGNORECASE):
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input's bytes and its decoded text (text is None for binary formats like .docx)."""
+
+    path: str
+    data: bytes
+    text: str | None
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.path).suffix.lower()
+
+
+def _format_modules():
+    from plumbline.formats import text, transcript
+
+    modules = [transcript, text]
+    for name in ("email", "mbox", "html", "vtt", "srt", "transcript_json", "docx"):
+        try:
+            modules.insert(-1, __import__(f"plumbline.formats.{name}", fromlist=["load"]))
+        except ImportError:
+            continue  # format not available in this build
+    return modules
+
+
+BINARY_SUFFIXES = {".docx"}
+
+
+def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = None) -> Source:
+    """Read one input, refusing what is too big, binary or not decodable text."""
+    if path == STDIN:
+        data = stdin_bytes if stdin_bytes is not None else _read_stdin(options.max_bytes)
+    else:
+        try:
+            size = os.path.getsize(path)
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+        if size > options.max_bytes:
+            raise InputError(path, f"file is {size} bytes, over the {options.max_bytes}-byte limit")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(options.max_bytes + 1)
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > options.max_bytes:
+        raise InputError(path, f"input is over the {options.max_bytes}-byte limit")
+    if Path(path).suffix.lower() in BINARY_SUFFIXES:
+        return Source(path, data, None)
+    return Source(path, data, decode_text(path, data))
+
+
+def _read_stdin(limit: int) -> bytes:
+    import sys
+
+    return sys.stdin.buffer.read(limit + 1)
+
+
+def decode_text(path: str, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is an error."""
+    if not data.strip():
+        raise InputError(path, "file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(path, "invalid UTF-16 text") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise InputError(path, "binary file (contains NUL bytes), not text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def choose_format(source: Source):
+    """Pick the loader by extension first, then by sniffing the head of the text."""
+    modules = _format_modules()
+    for module in modules:
+        if source.suffix in module.EXTENSIONS and not getattr(module, "GENERIC", False):
+            return module
+    head = (source.text or "")[:4096]
+    for module in modules:
+        if module.sniff(head):
+            return module
+    from plumbline.formats import text
+
+    return text
+
+
+def load_source(source: Source, options: LoadOptions) -> list[Message]:
+    module = choose_format(source)
+    messages = module.load(source, options)
+    if not messages:
+        raise InputError(source.path, "no message text found")
+    return messages
+
+
+def load_path(path: str, options: LoadOptions = LoadOptions(), stdin_bytes: bytes | None = None) -> list[Message]:
+    """Read and parse one input into messages; raises InputError with a one-line reason."""
+    source = read_source(path, options, stdin_bytes)
+    try:
+        return load_source(source, options)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError(path, "structure nested too deeply to read") from None
+    except Exception as exc:  # a parser bug or a malformed file must not kill the batch
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(path, f"cannot parse as {choose_format(source).__name__.rsplit('.', 1)[-1]}: {detail}") from None
+
+
+def expand_paths(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[str]:
+    """Yield files from paths, walking directories recursively in a stable order.
+
+    Hidden files and folders inside a walked directory are skipped; a path named on the
+    command line is always yielded (even if missing, so it is reported, not lost).
+    """
+    include, exclude = tuple(include), tuple(exclude)
+    for path in paths:
+        if path == STDIN or not os.path.isdir(path):
+            yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
+                    continue
+                full = os.path.join(root, name)
+                if _selected(full, include, exclude):
+                    yield full
+
+
+IGNORED_SUFFIXES = (".labels.tsv", ".toml", ".json.labels")
+
+
+def _selected(path: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    from fnmatch import fnmatch
+
+    if include and not any(fnmatch(path, g) or fnmatch(os.path.basename(path), g) for g in include):
+        return False
+    return not any(fnmatch(path, g) or fnmatch(os.path.basename(path), g) for g in exclude)

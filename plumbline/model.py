@@ -1,0 +1,183 @@
+"""The records that flow through plumbline: load → segment → embed → judge → report.
+
+Every stage takes and returns these small frozen dataclasses, so a stage can be tested
+alone and never needs to reach back into an earlier one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+LABELS = ("aligned", "off-message", "drift", "neutral")
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Story:
+    """One entry of a plumb line: a brand story to tell, or something to avoid saying."""
+
+    id: str
+    title: str
+    kind: str  # "story" | "avoid"
+    body: str
+    path: str
+    examples: tuple[str, ...] = ()  # sentences of the body, used as exemplars
+
+
+@dataclass(frozen=True)
+class PlumbLine:
+    path: str
+    stories: tuple[Story, ...]
+    brand_names: tuple[str, ...] = ()
+
+    @property
+    def tells(self) -> tuple[Story, ...]:
+        return tuple(s for s in self.stories if s.kind == "story")
+
+    @property
+    def avoids(self) -> tuple[Story, ...]:
+        return tuple(s for s in self.stories if s.kind == "avoid")
+
+    def story(self, story_id: str) -> Story:
+        for s in self.stories:
+            if s.id == story_id:
+                return s
+        raise KeyError(story_id)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text from one speaker, with where it starts in the source file.
+
+    `line`/`column` are 1-based and point at the first character of `text` in the source.
+    `line_offsets` optionally maps each newline-separated line of `text` to its own source
+    line when the lines of `text` are not consecutive in the source (HTML, mbox, docx).
+    `judged` is False for text that is not the rep's words (prospect turns, quoted replies).
+    """
+
+    text: str
+    line: int
+    column: int = 1
+    speaker: str | None = None
+    judged: bool = True
+    line_offsets: tuple[int, ...] = ()
+
+    def source_line(self, text_line_index: int) -> int:
+        if self.line_offsets and text_line_index < len(self.line_offsets):
+            return self.line_offsets[text_line_index]
+        return self.line + text_line_index
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message from a source: an email, a transcript, a call script."""
+
+    path: str
+    blocks: tuple[Block, ...]
+    kind: str = "text"  # text | email | html | transcript | script
+    index: int = 0  # position inside a container (mbox entry), 0 otherwise
+    sender: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence the rep said, with spaCy's signals the judge needs (so it never re-parses)."""
+
+    path: str
+    line: int
+    column: int
+    text: str
+    speaker: str | None = None
+    message_index: int = 0
+    entities: tuple[tuple[str, str], ...] = ()  # (label, text)
+    is_question: bool = False
+    has_verb: bool = True
+    n_tokens: int = 0
+    masked_text: str = ""  # text with brand names replaced, what gets embedded
+
+
+@dataclass(frozen=True)
+class Judgement:
+    sentence: Sentence
+    label: str  # one of LABELS
+    story: str | None  # best story (aligned) or avoid entry (off-message)
+    score: float  # cosine similarity to `story`
+    confidence: float  # calibrated probability of `label`
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    message: str
+    story: str | None = None
+    confidence: float | None = None
+    text: str = ""
+    speaker: str | None = None
+    suppressed: bool = False
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Everything plumbline knows about one input path: judged, or with an error."""
+
+    path: str
+    error: str | None = None
+    judgements: tuple[Judgement, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    coverage: tuple[str, ...] = ()
+    messages: int = 0
+
+
+@dataclass(frozen=True)
+class Report:
+    plumbline: PlumbLine | None
+    files: tuple[FileResult, ...]
+    findings: tuple[Finding, ...] = ()  # findings not tied to one file (over-contact)
+    tool: str = "check"
+
+    @property
+    def all_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for r in self.files for f in r.findings) + self.findings
+
+    def summary(self) -> dict:
+        found = [f for f in self.all_findings if not f.suppressed]
+        by_label = {label: 0 for label in LABELS}
+        for r in self.files:
+            for j in r.judgements:
+                by_label[j.label] += 1
+        by_rule: dict[str, int] = {}
+        for f in found:
+            by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+        return {
+            "files": len(self.files),
+            "errors": sum(1 for r in self.files if r.error),
+            "messages": sum(r.messages for r in self.files),
+            "sentences": sum(by_label.values()),
+            "labels": by_label,
+            "findings": len(found),
+            "suppressed": sum(1 for f in self.all_findings if f.suppressed),
+            "by_rule": by_rule,
+            "by_severity": {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES},
+        }
+
+
+class InputError(Exception):
+    """A problem with one input file; the message is one line and names the file."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class PlumbLineError(Exception):
+    """An invalid plumb line (exit code 2)."""
+
+
+class ConfigError(Exception):
+    """An invalid configuration or flag combination (exit code 2)."""
