@@ -95,6 +95,12 @@ class Sentence:
     has_verb: bool = True
     n_tokens: int = 0
     masked_text: str = ""  # text with brand names replaced, what gets embedded
+    signals: tuple[str, ...] = ()  # cues found by spaCy patterns, e.g. "discount:percent-off"
+    mentions_brand: bool = False
+
+    @property
+    def embed_text(self) -> str:
+        return self.masked_text or self.text
 
 
 @dataclass(frozen=True)

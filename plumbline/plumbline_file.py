@@ -1,0 +1,135 @@
+"""The plumb-line format: a directory of Markdown files, one story per file, that marketers
+edit without code. Parsing is strict so a typo fails loudly instead of silently weakening
+every judgement.
+
+    ---
+    id: total-cost
+    title: Total cost of ownership, not sticker price
+    kind: story          # story | avoid | brand
+    ---
+    Prose, the way marketing tells it.   (avoid entries: description + "- example" bullets)
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from plumbline.model import PlumbLine, PlumbLineError, Story
+
+KINDS = ("story", "avoid", "brand")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_KNOWN_KEYS = {"id", "title", "kind", "names"}
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def load_plumbline(path: str) -> PlumbLine:
+    """Read and validate a plumb-line directory (or a single Markdown file)."""
+    if os.path.isdir(path):
+        files = sorted(
+            os.path.join(path, name)
+            for name in os.listdir(path)
+            if name.lower().endswith((".md", ".markdown")) and not name.startswith((".", "_")) and name.lower() != "readme.md"
+        )
+    elif os.path.isfile(path):
+        files = [path]
+    else:
+        raise PlumbLineError(f"{path}: plumb line not found (expected a directory of Markdown files)")
+    if not files:
+        raise PlumbLineError(f"{path}: plumb line has no Markdown (.md) files")
+    entries, brand_names, seen = [], [], {}
+    for file in files:
+        meta, body = _read_entry(file)
+        if meta["kind"] == "brand":
+            brand_names.extend(meta["names"])
+            continue
+        if meta["id"] in seen:
+            raise PlumbLineError(f"{file}: duplicate id '{meta['id']}' (also in {seen[meta['id']]})")
+        seen[meta["id"]] = file
+        entries.append(
+            Story(id=meta["id"], title=meta["title"], kind=meta["kind"], body=body, path=file, examples=tuple(split_examples(body)))
+        )
+    if not any(e.kind == "story" for e in entries):
+        raise PlumbLineError(f"{path}: plumb line has no `kind: story` entry")
+    return PlumbLine(path=path, stories=tuple(entries), brand_names=tuple(dict.fromkeys(brand_names)))
+
+
+def _read_entry(file: str) -> tuple[dict, str]:
+    import yaml
+
+    try:
+        with open(file, "rb") as fh:
+            raw = fh.read(1_000_001)
+        if len(raw) > 1_000_000:
+            raise PlumbLineError(f"{file}: plumb-line entry is over 1 MB")
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise PlumbLineError(f"{file}: not valid UTF-8") from None
+    except OSError as exc:
+        raise PlumbLineError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise PlumbLineError(f"{file}: missing front matter (the file must start with a '---' line)")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise PlumbLineError(f"{file}: front matter is not closed (no second '---' line)") from None
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        detail = f" at line {where.line + 2}" if where else ""
+        raise PlumbLineError(f"{file}: front matter is not valid YAML{detail}") from None
+    if not isinstance(meta, dict):
+        raise PlumbLineError(f"{file}: front matter must be 'key: value' lines")
+    body = "\n".join(lines[end + 1 :]).strip()
+    return _validate(file, meta, body), body
+
+
+def _validate(file: str, meta: dict, body: str) -> dict:
+    unknown = sorted(set(map(str, meta)) - _KNOWN_KEYS)
+    if unknown:
+        raise PlumbLineError(f"{file}: unknown front-matter key '{unknown[0]}' (allowed: {', '.join(sorted(_KNOWN_KEYS))})")
+    kind = meta.get("kind")
+    if kind not in KINDS:
+        raise PlumbLineError(f"{file}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind == "brand":
+        names = meta.get("names")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise PlumbLineError(f"{file}: a brand entry needs 'names: [Name, Other Name]'")
+        return {"kind": kind, "names": [n.strip() for n in names]}
+    story_id = meta.get("id")
+    if not isinstance(story_id, str) or not _ID.match(story_id):
+        raise PlumbLineError(f"{file}: id must be lowercase letters, digits, '-' or '_' (got {story_id!r})")
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise PlumbLineError(f"{file}: missing title")
+    if not body:
+        raise PlumbLineError(f"{file}: body is empty (write the story, or the examples to avoid)")
+    return {"id": story_id, "title": title.strip(), "kind": kind}
+
+
+def split_examples(body: str) -> list[str]:
+    """Sentences of a body: each bullet item is one example; prose is split at sentence ends."""
+    examples: list[str] = []
+    paragraph: list[str] = []
+
+    def flush():
+        if paragraph:
+            examples.extend(_sentences(" ".join(paragraph)))
+            paragraph.clear()
+
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            flush()
+        elif _BULLET.match(line):
+            flush()
+            examples.append(_BULLET.sub("", line).strip().strip('"“”'))
+        else:
+            paragraph.append(stripped)
+    flush()
+    return [e for e in examples if len(e.split()) >= 2]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])", text) if s.strip()]

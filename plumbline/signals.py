@@ -1,0 +1,72 @@
+"""Linguistic cues the judge uses, found once per sentence with spaCy token patterns.
+
+Patterns are data (name → token patterns) so adding a cue is one entry. They describe
+surface forms only; deciding what a cue means (a finding, a feature) is the judge's job.
+"""
+from __future__ import annotations
+
+DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
+    "percent-off": [
+        [{"LIKE_NUM": True}, {"TEXT": "%"}, {"LOWER": {"IN": ["off", "discount", "cheaper", "less", "savings", "rebate"]}}],
+        [{"LIKE_NUM": True}, {"LOWER": {"IN": ["percent", "pct"]}}, {"LOWER": {"IN": ["off", "discount", "cheaper", "less", "rebate"]}}],
+        [{"LOWER": {"IN": ["discount", "discounts", "discounted"]}}],
+        [{"LOWER": {"IN": ["knock", "take", "shave"]}}, {"OP": "?"}, {"OP": "?"}, {"LIKE_NUM": True}, {"OP": "?"}, {"LOWER": "off"}],
+        [{"LOWER": {"IN": ["knock", "take", "shave"]}}, {"LOWER": {"IN": ["something", "a", "some"]}}, {"OP": "?"}, {"LOWER": "off"}],
+    ],
+    "special-price": [
+        [{"LOWER": {"IN": ["special", "exclusive", "introductory", "promotional", "promo", "intro", "sweetheart", "friends-and-family"]}},
+         {"LOWER": {"IN": ["price", "pricing", "rate", "deal", "offer", "discount", "code"]}}],
+        [{"LOWER": {"IN": ["promo", "coupon", "voucher"]}}],
+        [{"LOWER": "cut"}, {"LOWER": "you"}, {"LOWER": "a"}, {"LOWER": "deal"}],
+        [{"LOWER": {"IN": ["cheapest", "rock-bottom", "lowest"]}}, {"LOWER": {"IN": ["price", "prices", "rate", "quote"]}}],
+    ],
+    "expiring-offer": [
+        [{"LOWER": {"IN": ["sign", "signed", "commit", "close", "book", "order"]}}, {"OP": "?"}, {"LOWER": {"IN": ["by", "before"]}},
+         {"ENT_TYPE": "DATE"}],
+        [{"LOWER": {"IN": ["offer", "deal", "price", "pricing", "discount"]}}, {"LOWER": {"IN": ["expires", "ends", "ending", "lapses", "goes"]}}],
+        [{"LOWER": {"IN": ["limited", "one-time"]}}, {"LOWER": {"IN": ["time", "offer", "deal", "-"]}}],
+        [{"LOWER": "end"}, {"LOWER": "of"}, {"LOWER": {"IN": ["quarter", "month", "year"]}}, {"LOWER": {"IN": ["deal", "pricing", "price", "discount", "special"]}}],
+        [{"LOWER": "only"}, {"LOWER": {"IN": ["until", "till", "through"]}}, {"ENT_TYPE": "DATE"}],
+    ],
+    "free-period": [
+        [{"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "years", "quarter", "weeks"]}}, {"LOWER": {"IN": ["free", "on", "gratis"]}}, {"LOWER": {"IN": ["us", "of", "charge"]}, "OP": "?"}],
+        [{"LOWER": {"IN": ["free", "complimentary"]}}, {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "quarter", "installation", "install", "upgrade", "setup", "onboarding"]}}],
+        [{"LOWER": "waive"}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["fee", "fees", "cost", "costs", "charge"]}}],
+    ],
+    "price-match": [
+        [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["price", "prices", "quote", "offer", "rate", "bid"]}}],
+        [{"LOWER": "price"}, {"LOWER": {"IN": ["match", "matching"]}}],
+        [{"LOWER": "price"}, {"TEXT": "-"}, {"LOWER": {"IN": ["match", "matching"]}}],
+    ],
+}
+
+GUARANTEE_PATTERNS: dict[str, list[list[dict]]] = {
+    "guarantee": [
+        [{"LOWER": {"IN": ["guaranteed", "guarantee", "guarantees", "guaranteeing", "promise", "promised", "promises"]}}],
+        [{"LIKE_NUM": True}, {"TEXT": "%"}, {"LOWER": {"IN": ["sure", "certain", "guaranteed", "risk-free", "safe", "uptime", "accurate", "secure"]}}],
+        [{"LOWER": {"IN": ["never", "zero"]}}, {"OP": "?"}, {"LOWER": {"IN": ["again", "fail", "fails", "breach", "breaches", "breakdown", "breakdowns", "downtime", "risk", "errors", "mistakes", "outage", "outages"]}}],
+        [{"LOWER": "no"}, {"LOWER": "way"}],
+        [{"LOWER": "can"}, {"LOWER": "not"}, {"LOWER": "fail"}],
+        [{"LOWER": {"IN": ["risk-free", "bulletproof", "foolproof", "unhackable"]}}],
+    ],
+}
+
+ENTITY_SIGNALS = ("MONEY", "PERCENT", "DATE", "CARDINAL", "TIME", "PERSON", "ORG")
+
+
+def build_matcher(vocab):
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(vocab)
+    for family, table in (("discount", DISCOUNT_PATTERNS), ("guarantee", GUARANTEE_PATTERNS)):
+        for name, patterns in table.items():
+            matcher.add(f"{family}:{name}", patterns)
+    return matcher
+
+
+def cues(span, matcher) -> tuple[str, ...]:
+    """The pattern names found in a spaCy span, e.g. ("discount:percent-off",)."""
+    vocab = span.doc.vocab
+    found = {vocab.strings[match_id] for match_id, _, _ in matcher(span)}
+    found.update(f"entity:{ent.label_}" for ent in span.ents if ent.label_ in ENTITY_SIGNALS)
+    return tuple(sorted(found))
