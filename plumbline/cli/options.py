@@ -23,3 +23,26 @@ def load_options(reps, rep_pattern, max_bytes):
         except re.error as exc:
             raise click.BadParameter(f"not a valid regular expression: {exc}", param_hint="--rep-pattern")
     return LoadOptions(reps=tuple(reps), rep_pattern=rep_pattern, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+
+
+def output_options(func):
+    """Where and how the report is written, and which findings fail the run."""
+    from plumbline.decide import FAIL_ON_CHOICES
+    from plumbline.report import available_formats
+
+    func = click.option("--format", "fmt", type=click.Choice(available_formats()), default="text", show_default=True, help="Output format.")(func)
+    func = click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to FILE instead of standard output.")(func)
+    func = click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="warning", show_default=True, help="Exit 1 when a finding has at least this severity.")(func)
+    return func
+
+
+def write_report(report, fmt: str, output: str | None) -> None:
+    from plumbline.report import render
+
+    if output:
+        with open(output, "w", encoding="utf-8", newline="\n") as out:
+            render(report, fmt, out)
+    else:
+        stream = click.get_text_stream("stdout")
+        render(report, fmt, stream)
+        stream.flush()

@@ -1,0 +1,58 @@
+"""`plumbline eval`: the judge's quality on labelled data anyone can rerun."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"), ("flagged_f1", "F1", "{:.3f}"),
+        ("story_attribution", "story", "{:.3f}"), ("neutral_flagged", "neutral flagged", "{}"),
+        ("prospect_judged", "prospect judged", "{}"), ("ece", "ECE", "{:.3f}"), ("sentences", "sentences", "{}"))
+
+
+@click.command("eval")
+@click.option("--corpus", "corpus_dir", default="corpus", show_default=True, type=click.Path(file_okay=False), help="Corpus with companies/ (leave-one-company-out) and heldout/.")
+@click.option("--c", "c", type=float, default=1.0, show_default=True, help="Inverse regularisation strength of the judge.")
+@click.option("--model", "model_name", metavar="NAME|DIR", help="Embedding model. [default: bundled all-MiniLM-L6-v2]")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write all numbers to this JSON file.")
+def evaluate(corpus_dir, c, model_name, json_out):
+    """Score the judge: leave one company out on CORPUS/companies, then train on all of them
+    and score the held-out companies in CORPUS/heldout, which training never reads."""
+    from plumbline.embed import load_encoder
+    from plumbline.evaluation import leave_one_company_out, load_corpus, metrics, train_model
+    from plumbline.judge import JudgeSettings, probabilities
+
+    encoder = load_encoder(model_name)
+    train = load_corpus(os.path.join(corpus_dir, "companies"), encoder)
+    if len(train) < 2:
+        raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
+    probas = leave_one_company_out(train, c)
+    results = {"leave_one_company_out": {d.company.name: metrics([d], [p]) for d, p in zip(train, probas)}}
+    results["leave_one_company_out"]["overall"] = metrics(train, probas)
+    thresholds = [probabilities(d.scores, None, JudgeSettings(judge="thresholds")) for d in train]
+    results["thresholds_baseline"] = metrics(train, thresholds)
+    heldout_dir = os.path.join(corpus_dir, "heldout")
+    if os.path.isdir(heldout_dir):
+        held = load_corpus(heldout_dir, encoder)
+        model = train_model(train, c)
+        held_probas = [probabilities(d.scores, model, JudgeSettings()) for d in held]
+        results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_probas)}
+        results["heldout"]["overall"] = metrics(held, held_probas)
+    _print_table("Leave one company out (corpus/companies)", results["leave_one_company_out"])
+    _print_table("Thresholds judge, no training (corpus/companies)", {"overall": results["thresholds_baseline"]})
+    if "heldout" in results:
+        _print_table("Held-out companies (corpus/heldout), judge trained on all of corpus/companies", results["heldout"])
+    if json_out:
+        with open(json_out, "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=2)
+    sys.exit(0)
+
+
+def _print_table(title: str, by_company: dict) -> None:
+    click.echo(f"\n{title}")
+    header = f"{'company':<12}" + "".join(f"{name:>17}" for _, name, _ in ROWS)
+    click.echo(header)
+    for company, m in by_company.items():
+        click.echo(f"{company:<12}" + "".join(f"{fmt.format(m[key]):>17}" for key, _, fmt in ROWS))

@@ -1,0 +1,138 @@
+"""Score the judge on the labelled corpus, honestly: leave one company out for every number,
+including the calibration temperature (fitted only on the companies in the training fold).
+
+Also holds the training procedure, so `plumbline train` and `plumbline eval` cannot differ."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from plumbline.corpus import Company, load_companies, match_gold, read_gold
+from plumbline.judge import JudgeSettings, probabilities
+from plumbline.judge.classifier import JudgeModel, fit, fit_temperature, with_temperature
+from plumbline.judge.features import SentenceScores
+from plumbline.model import LABELS
+
+FLAGGED = ("drift", "off-message")
+
+
+@dataclass
+class CompanyData:
+    company: Company
+    scores: SentenceScores
+    gold: list[str]
+    gold_story: list[str | None]
+    texts: list[str]
+    missed_flagged: int  # labelled drift/off-message rows no segmented sentence matched
+    unlabelled: int
+    unmatched: int
+    prospect_judged: int  # prospect rows that were segmented as rep sentences (must be 0)
+
+
+def prepare_company(company: Company, encoder) -> CompanyData:
+    from plumbline.formats import LoadOptions, load_path
+    from plumbline.judge.features import score_sentences
+    from plumbline.pipeline import judge_messages, prepare_judge
+    from plumbline.plumbline_file import load_plumbline
+
+    plumbline = load_plumbline(company.plumbline_path)
+    judge = prepare_judge(plumbline, JudgeSettings(judge="thresholds"), encoder=encoder)
+    options = LoadOptions(reps=company.reps)
+    pairs, unlabelled, unmatched, prospect_judged = [], 0, [], 0
+    for path in company.message_paths:
+        sentences = judge_messages(judge, load_path(path, options))[0]
+        gold = read_gold(path)
+        matched, extra, missing = match_gold(sentences, gold)
+        pairs += matched
+        unlabelled += len(extra)
+        unmatched += missing
+        prospect_keys = {g.text.casefold().strip() for g in gold if g.label == "prospect"}
+        prospect_judged += sum(1 for s in sentences if s.text.casefold().strip() in prospect_keys)
+    sentences = [s for s, _ in pairs]
+    vectors = encoder.encode([s.embed_text for s in sentences])
+    return CompanyData(
+        company, score_sentences(sentences, vectors, judge.index), [g.label for _, g in pairs],
+        [g.story for _, g in pairs], [s.text for s in sentences],
+        sum(1 for g in unmatched if g.label in FLAGGED), unlabelled, len(unmatched), prospect_judged,
+    )
+
+
+def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = None) -> JudgeModel:
+    """Fit on all companies; the temperature comes from their leave-one-company-out logits."""
+    model = _fit(data, c, meta)
+    if len(data) < 2:
+        return model
+    logits, gold = [], []
+    for i, held in enumerate(data):
+        fold = _fit(data[:i] + data[i + 1:], c)
+        logits.append(fold.logits(held.scores.features))
+        gold += held.gold
+    return with_temperature(model, fit_temperature(np.vstack(logits), gold))
+
+
+def _fit(data: list[CompanyData], c: float, meta: dict | None = None) -> JudgeModel:
+    features = np.vstack([d.scores.features for d in data])
+    labels = [label for d in data for label in d.gold]
+    return fit(features, labels, c, meta)
+
+
+def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[np.ndarray]:
+    """Probabilities for each company from a model (and temperature) that never saw it."""
+    return [probabilities(held.scores, train_model(data[:i] + data[i + 1:], c), JudgeSettings())
+            for i, held in enumerate(data)]
+
+
+def metrics(data: list[CompanyData], probas: list[np.ndarray]) -> dict:
+    gold = [g for d in data for g in d.gold]
+    gold_story = [s for d in data for s in d.gold_story]
+    best_story = [s for d in data for s in d.scores.best_story]
+    proba = np.vstack(probas) if probas else np.zeros((0, len(LABELS)))
+    pred = [LABELS[i] for i in proba.argmax(axis=1)]
+    conf = proba.max(axis=1)
+    tp = sum(1 for g, p in zip(gold, pred) if g in FLAGGED and p in FLAGGED)
+    fp = sum(1 for g, p in zip(gold, pred) if g not in FLAGGED and p in FLAGGED)
+    fn = sum(1 for g, p in zip(gold, pred) if g in FLAGGED and p not in FLAGGED) + sum(d.missed_flagged for d in data)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    aligned = [(s, b) for g, s, b in zip(gold, gold_story, best_story) if g == "aligned" and s]
+    return {
+        "sentences": len(gold),
+        "flagged_precision": precision,
+        "flagged_recall": recall,
+        "flagged_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "label_accuracy": float(np.mean([g == p for g, p in zip(gold, pred)])) if gold else 0.0,
+        "story_attribution": sum(1 for s, b in aligned if s == b) / len(aligned) if aligned else 0.0,
+        "neutral_flagged": sum(1 for g, p in zip(gold, pred) if g == "neutral" and p in FLAGGED),
+        "prospect_judged": sum(d.prospect_judged for d in data),
+        "ece": expected_calibration_error(conf, np.array([g == p for g, p in zip(gold, pred)])),
+        "unlabelled": sum(d.unlabelled for d in data),
+        "unmatched_labels": sum(d.unmatched for d in data),
+        "confusion": {g: {p: sum(1 for a, b in zip(gold, pred) if a == g and b == p) for p in LABELS} for g in LABELS},
+    }
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Mean |accuracy − confidence| over equal-width confidence bins, weighted by bin size."""
+    if len(confidence) == 0:
+        return 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
+    return float(total)
+
+
+def load_corpus(root: str, encoder, warn=print) -> list[CompanyData]:
+    """Every company under root that has labelled sentences (others are named and skipped)."""
+    data = []
+    for company in load_companies(root):
+        prepared = prepare_company(company, encoder)
+        if prepared.gold:
+            data.append(prepared)
+        else:
+            warn(f"skipped {company.path}: no labelled sentence matched")
+    return data

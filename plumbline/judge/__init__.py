@@ -1,0 +1,93 @@
+"""Judge each sentence: aligned (with its story), off-message, drift or neutral; then turn
+judgements into findings and coverage.
+
+Two judges share one interface: the trained model (default, calibrated probabilities) and
+plain cosine thresholds (`--judge thresholds`, for a plumb line no model has seen the like of)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from plumbline.judge.classifier import JudgeModel
+from plumbline.judge.features import FEATURES, SentenceScores
+from plumbline.judge.rules import RULES_BY_ID
+from plumbline.model import LABELS, Finding, Judgement, Sentence
+
+JUDGES = ("model", "thresholds")
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    judge: str = "model"
+    min_confidence: float = 0.0
+    severities: Mapping[str, str] = field(default_factory=dict)
+    story_threshold: float = 0.45  # thresholds judge: aligned at or above this similarity
+    avoid_threshold: float = 0.55  # thresholds judge: off-message at or above this
+    neutral_margin: float = 0.0  # thresholds judge: neutral when this much closer to neutral exemplars
+
+    def severity(self, rule: str) -> str:
+        return self.severities.get(rule, RULES_BY_ID[rule].default_severity)
+
+
+def probabilities(scores: SentenceScores, model: JudgeModel | None, settings: JudgeSettings) -> np.ndarray:
+    """(n, 4) probabilities over LABELS."""
+    if settings.judge == "model" and model is not None:
+        return model.predict_proba(scores.features)
+    return _threshold_probabilities(scores.features, settings)
+
+
+def _threshold_probabilities(features: np.ndarray, settings: JudgeSettings) -> np.ndarray:
+    """Cosine thresholds as one-hot 'probabilities' (confidence 1.0: they are not calibrated)."""
+    col = {name: features[:, i] for i, name in enumerate(FEATURES)}
+    label = np.full(len(features), LABELS.index("drift"))
+    aligned = col["story_max"] >= settings.story_threshold
+    off = (col["avoid_max"] >= settings.avoid_threshold) & (col["avoid_max"] > col["story_max"])
+    neutral = ((col["neutral_max"] - settings.neutral_margin > np.maximum(col["story_max"], col["avoid_max"]))
+               | (col["has_verb"] == 0) | (col["is_question"] == 1))
+    label[aligned] = LABELS.index("aligned")
+    label[neutral & ~off] = LABELS.index("neutral")
+    label[off] = LABELS.index("off-message")
+    return np.eye(len(LABELS))[label]
+
+
+def judge_sentences(
+    sentences: list[Sentence], scores: SentenceScores, model: JudgeModel | None, settings: JudgeSettings
+) -> list[Judgement]:
+    proba = probabilities(scores, model, settings)
+    picks = proba.argmax(axis=1)
+    judgements = []
+    for i, sentence in enumerate(sentences):
+        label = LABELS[picks[i]]
+        if label == "off-message":
+            story, score = scores.best_avoid[i], float(scores.avoid_score[i])
+        else:
+            story, score = scores.best_story[i], float(scores.story_score[i])
+        judgements.append(Judgement(sentence, label, story if label in ("aligned", "off-message") else None,
+                                    score, float(proba[i, picks[i]])))
+    return judgements
+
+
+def findings_for(judgements: list[Judgement], settings: JudgeSettings, titles: Mapping[str, str]) -> list[Finding]:
+    findings = []
+    for j in judgements:
+        s = j.sentence
+        if j.label in ("drift", "off-message") and j.confidence >= settings.min_confidence:
+            if j.label == "drift":
+                message = "claim matches no story in the plumb line"
+            else:
+                message = f"matches what the plumb line says to avoid: {titles.get(j.story, j.story)}"
+            findings.append(Finding(j.label, settings.severity(j.label), s.path, s.line, s.column, message,
+                                    j.story, j.confidence, s.text, s.speaker))
+        discount = sorted(sig.split(":", 1)[1] for sig in s.signals if sig.startswith("discount:"))
+        if discount and j.label != "neutral":
+            findings.append(Finding("discount-language", settings.severity("discount-language"), s.path, s.line,
+                                    s.column, f"discount-led selling ({', '.join(discount)})", None, None,
+                                    s.text, s.speaker))
+    return findings
+
+
+def coverage(judgements: list[Judgement]) -> tuple[str, ...]:
+    """Stories told at least once, in the order first told."""
+    return tuple(dict.fromkeys(j.story for j in judgements if j.label == "aligned" and j.story))

@@ -1,0 +1,170 @@
+"""What the judge looks at for each sentence: similarities to the plumb line, to built-in
+neutral exemplars, the margins between them, and spaCy cues.
+
+Similarities are also given relative to how close generic neutral sentences sit to the same
+plumb line, so a company whose stories are written broadly does not shift every score."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from plumbline.model import PlumbLine, Sentence
+
+FEATURES = (
+    "story_max", "story_whole", "story_gap", "avoid_max", "avoid_whole", "neutral_max",
+    "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
+    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue",
+    "money_or_percent", "date", "person", "mentions_brand", "we", "you",
+)
+
+
+def neutral_exemplars() -> list[str]:
+    text = resources.files("plumbline.data").joinpath("neutral_exemplars.txt").read_text("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@dataclass(frozen=True)
+class PlumbLineIndex:
+    """The plumb line embedded once: exemplar rows and which entry each row belongs to."""
+
+    story_ids: tuple[str, ...]
+    story_rows: np.ndarray  # (n_story_exemplars, d)
+    story_owner: np.ndarray  # (n_story_exemplars,) index into story_ids
+    story_whole: np.ndarray  # (n_stories, d)
+    avoid_ids: tuple[str, ...]
+    avoid_rows: np.ndarray
+    avoid_owner: np.ndarray
+    avoid_whole: np.ndarray
+    neutral_rows: np.ndarray
+    story_baseline: float  # mean best-story similarity of the neutral exemplars
+    avoid_baseline: float
+
+
+def index_texts(plumbline: PlumbLine) -> list[str]:
+    """Every text the index embeds, in a fixed order (also the disk-cache key)."""
+    from plumbline.segment import mask_brand
+
+    texts = []
+    for entry in plumbline.stories:
+        for text in (entry.title, *entry.examples):
+            texts.append(mask_brand(text, plumbline.brand_names)[0])
+        texts.append(mask_brand(f"{entry.title}. {entry.body}", plumbline.brand_names)[0])
+    return texts + neutral_exemplars()
+
+
+def build_index(plumbline: PlumbLine, vectors: np.ndarray) -> PlumbLineIndex:
+    """Arrange the vectors of `index_texts(plumbline)` into the index."""
+    rows = {"story": ([], [], []), "avoid": ([], [], [])}
+    ids = {"story": [], "avoid": []}
+    cursor = 0
+    for entry in plumbline.stories:
+        exemplars, owners, wholes = rows[entry.kind]
+        n = 1 + len(entry.examples)
+        exemplars.extend(vectors[cursor : cursor + n])
+        owners.extend([len(ids[entry.kind])] * n)
+        wholes.append(vectors[cursor + n])
+        ids[entry.kind].append(entry.id)
+        cursor += n + 1
+    neutral = vectors[cursor:]
+    dim = vectors.shape[1]
+
+    def mat(items):
+        return np.asarray(items, dtype=np.float32).reshape(-1, dim)
+
+    story_rows, avoid_rows = mat(rows["story"][0]), mat(rows["avoid"][0])
+    return PlumbLineIndex(
+        story_ids=tuple(ids["story"]), story_rows=story_rows, story_owner=np.asarray(rows["story"][1], dtype=int),
+        story_whole=mat(rows["story"][2]),
+        avoid_ids=tuple(ids["avoid"]), avoid_rows=avoid_rows, avoid_owner=np.asarray(rows["avoid"][1], dtype=int),
+        avoid_whole=mat(rows["avoid"][2]),
+        neutral_rows=neutral,
+        story_baseline=float(_best(neutral, story_rows).mean()) if len(story_rows) else 0.0,
+        avoid_baseline=float(_best(neutral, avoid_rows).mean()) if len(avoid_rows) else 0.0,
+    )
+
+
+def _best(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    if len(rows) == 0:
+        return np.zeros(len(vectors), dtype=np.float32)
+    return (vectors @ rows.T).max(axis=1)
+
+
+def _per_entry_best(vectors, rows, owner, n_entries) -> np.ndarray:
+    """(n_sentences, n_entries): best exemplar similarity within each entry."""
+    out = np.full((len(vectors), max(n_entries, 1)), -1.0, dtype=np.float32)
+    if len(rows) == 0:
+        return out
+    sims = vectors @ rows.T
+    for entry in range(n_entries):
+        out[:, entry] = sims[:, owner == entry].max(axis=1)
+    return out
+
+
+@dataclass(frozen=True)
+class SentenceScores:
+    features: np.ndarray  # (n, len(FEATURES))
+    best_story: list[str | None]
+    story_score: np.ndarray
+    best_avoid: list[str | None]
+    avoid_score: np.ndarray
+
+
+def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex) -> SentenceScores:
+    per_story = _per_entry_best(vectors, index.story_rows, index.story_owner, len(index.story_ids))
+    per_avoid = _per_entry_best(vectors, index.avoid_rows, index.avoid_owner, len(index.avoid_ids))
+    whole_story = vectors @ index.story_whole.T if len(index.story_whole) else np.zeros((len(vectors), 1))
+    whole_avoid = vectors @ index.avoid_whole.T if len(index.avoid_whole) else np.zeros((len(vectors), 1))
+    story_pick = (per_story + whole_story).argmax(axis=1) if index.story_ids else np.zeros(len(vectors), dtype=int)
+    avoid_pick = per_avoid.argmax(axis=1)
+    story_max, avoid_max = per_story.max(axis=1), per_avoid.max(axis=1)
+    ordered = np.sort(per_story, axis=1)
+    story_gap = ordered[:, -1] - ordered[:, -2] if per_story.shape[1] > 1 else np.ones(len(vectors))
+    neutral_max = _best(vectors, index.neutral_rows)
+    columns = {
+        "story_max": story_max,
+        "story_whole": whole_story.max(axis=1),
+        "story_gap": story_gap,
+        "avoid_max": avoid_max,
+        "avoid_whole": whole_avoid.max(axis=1),
+        "neutral_max": neutral_max,
+        "story_rel": story_max - index.story_baseline,
+        "avoid_rel": avoid_max - index.avoid_baseline,
+        "story_minus_avoid": story_max - avoid_max,
+        "story_minus_neutral": story_max - neutral_max,
+        "avoid_minus_neutral": avoid_max - neutral_max,
+    }
+    cue_columns = np.array([_cues(s) for s in sentences], dtype=np.float32).reshape(len(sentences), len(FEATURES) - 11)
+    features = np.column_stack([columns[name] for name in FEATURES[:11]] + [cue_columns]).astype(np.float32)
+    return SentenceScores(
+        features=features,
+        best_story=[index.story_ids[i] if index.story_ids else None for i in story_pick],
+        story_score=per_story[np.arange(len(vectors)), story_pick],
+        best_avoid=[index.avoid_ids[i] if index.avoid_ids else None for i in avoid_pick],
+        avoid_score=avoid_max if index.avoid_ids else np.zeros(len(vectors)),
+    )
+
+
+_WE = {"we", "our", "us", "ours", "we're", "we've", "we'll"}
+_YOU = {"you", "your", "yours", "you're", "you'll", "you've"}
+
+
+def _cues(s: Sentence) -> list[float]:
+    words = {w.strip(".,!?;:'\"()").lower() for w in s.text.split()}
+    labels = {label for label, _ in s.entities}
+    return [
+        float(s.is_question),
+        float(s.has_verb),
+        math.log1p(s.n_tokens),
+        float(s.n_tokens <= 4),
+        float(any(sig.startswith("discount:") for sig in s.signals)),
+        float(any(sig.startswith("guarantee:") for sig in s.signals)),
+        float(bool(labels & {"MONEY", "PERCENT"})),
+        float("DATE" in labels or "TIME" in labels),
+        float("PERSON" in labels),
+        float(s.mentions_brand),
+        float(bool(words & _WE)),
+        float(bool(words & _YOU)),
+    ]

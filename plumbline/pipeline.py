@@ -1,0 +1,123 @@
+"""Run load → segment → embed → judge over many inputs, in batches, one result per input.
+
+Batching lets spaCy and the embedding model work on many sentences at once; every input
+path yields exactly one FileResult (judged, or with its one-line error), in input order."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from plumbline.formats import LoadOptions, expand_paths, load_path
+from plumbline.judge import JudgeSettings, coverage, findings_for, judge_sentences
+from plumbline.model import FileResult, InputError, Message, PlumbLine, Report, Sentence
+
+
+@dataclass
+class Judge:
+    """Everything needed to judge sentences against one plumb line, loaded once."""
+
+    plumbline: PlumbLine
+    encoder: object
+    index: object
+    model: object
+    settings: JudgeSettings
+    titles: dict = field(default_factory=dict)
+
+
+def prepare_judge(
+    plumbline: PlumbLine,
+    settings: JudgeSettings = JudgeSettings(),
+    encoder=None,
+    model_name: str | None = None,
+    judge_model=None,
+    use_cache: bool = True,
+) -> Judge:
+    """Load the encoder and judge model and embed the plumb line (from the disk cache if valid)."""
+    from plumbline.cache import cached_matrix
+    from plumbline.judge.features import build_index, index_texts
+
+    if encoder is None:
+        from plumbline.embed import load_encoder
+
+        encoder = load_encoder(model_name)
+    if judge_model is None and settings.judge == "model":
+        from plumbline.judge.model_store import default_judge_model
+
+        judge_model = default_judge_model()
+    texts = index_texts(plumbline)
+    if use_cache:
+        vectors = cached_matrix(encoder.fingerprint, texts, lambda: encoder.encode(texts))
+    else:
+        vectors = encoder.encode(texts)
+    titles = {s.id: s.title for s in plumbline.stories}
+    return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles)
+
+
+def judge_messages(judge: Judge, messages: list[Message]) -> tuple[list[Sentence], list]:
+    """Segment, embed and judge messages; returns sentences and their judgements."""
+    from plumbline.judge.features import score_sentences
+    from plumbline.segment import segment_messages
+
+    sentences = segment_messages(messages, judge.plumbline.brand_names)
+    if not sentences:
+        return [], []
+    vectors = judge.encoder.encode([s.embed_text for s in sentences])
+    scores = score_sentences(sentences, vectors, judge.index)
+    return sentences, judge_sentences(sentences, scores, judge.model, judge.settings)
+
+
+def iter_results(
+    judge: Judge,
+    paths: Iterable[str],
+    options: LoadOptions = LoadOptions(),
+    batch_files: int = 64,
+    stdin_bytes: bytes | None = None,
+    on_batch: Callable[[list[FileResult]], None] | None = None,
+) -> Iterator[FileResult]:
+    """Judge inputs batch by batch, yielding one FileResult per path in input order."""
+    batch: list[tuple[str, list[Message] | None, str | None]] = []
+    for path in paths:
+        try:
+            batch.append((path, load_path(path, options, stdin_bytes), None))
+        except InputError as exc:
+            batch.append((path, None, exc.problem))
+        if len(batch) >= batch_files:
+            yield from _judge_batch(judge, batch, on_batch)
+            batch = []
+    if batch:
+        yield from _judge_batch(judge, batch, on_batch)
+
+
+def _judge_batch(judge: Judge, batch, on_batch) -> list[FileResult]:
+    messages = [m for _, loaded, _ in batch if loaded for m in loaded]
+    _, judgements = judge_messages(judge, messages)
+    by_path: dict[str, list] = {}
+    for j in judgements:
+        by_path.setdefault(j.sentence.path, []).append(j)
+    results = []
+    for path, loaded, error in batch:
+        if error is not None:
+            results.append(FileResult(path=path, error=error))
+            continue
+        mine = by_path.get(path, [])
+        results.append(FileResult(
+            path=path, judgements=tuple(mine), findings=tuple(findings_for(mine, judge.settings, judge.titles)),
+            coverage=coverage(mine), messages=len(loaded),
+        ))
+    if on_batch:
+        on_batch(results)
+    return results
+
+
+def check(
+    paths: Iterable[str],
+    plumbline: PlumbLine,
+    options: LoadOptions = LoadOptions(),
+    settings: JudgeSettings = JudgeSettings(),
+    judge: Judge | None = None,
+    **prepare,
+) -> Report:
+    """Judge every file under `paths` against the plumb line and return the whole Report."""
+    judge = judge or prepare_judge(plumbline, settings, **prepare)
+    results = tuple(iter_results(judge, expand_paths(paths), options))
+    return Report(plumbline=plumbline, files=results, tool="check")
