@@ -29,6 +29,7 @@ def prepare_judge(
     settings: JudgeSettings = JudgeSettings(),
     encoder=None,
     model_name: str | None = None,
+    backend: str = "torch",
     judge_model=None,
     use_cache: bool = True,
 ) -> Judge:
@@ -39,7 +40,7 @@ def prepare_judge(
     if encoder is None:
         from plumbline.embed import load_encoder
 
-        encoder = load_encoder(model_name)
+        encoder = load_encoder(model_name, backend)
     if judge_model is None and settings.judge == "model":
         from plumbline.judge.model_store import default_judge_model
 

@@ -7,6 +7,7 @@ import click
 
 from plumbline.cli.options import input_options, load_options, output_options, write_report
 from plumbline.decide import EXIT_USAGE
+from plumbline.embed import BACKENDS
 
 
 @click.command()
@@ -20,9 +21,10 @@ from plumbline.decide import EXIT_USAGE
 @click.option("--story-threshold", type=float, default=0.45, show_default=True, help="Thresholds judge: aligned at or above this cosine similarity.")
 @click.option("--avoid-threshold", type=float, default=0.55, show_default=True, help="Thresholds judge: off-message at or above this cosine similarity.")
 @click.option("--model", "model_name", metavar="NAME|DIR", help="Sentence-transformers model (local directory or locally cached name). [default: all-MiniLM-L6-v2, bundled]")
+@click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the plumb-line embedding cache.")
 def check(paths, plumbline_path, reps, rep_pattern, max_bytes, fmt, output, fail_on, min_confidence, judge_kind,
-          judge_model, story_threshold, avoid_threshold, model_name, no_cache):
+          judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache):
     """Judge every sentence a rep says in PATHS (files, directories, or - for stdin).
 
     Exit code: 0 no finding at or above --fail-on, 1 findings, 2 usage, config,
@@ -42,7 +44,8 @@ def check(paths, plumbline_path, reps, rep_pattern, max_bytes, fmt, output, fail
     try:
         plumbline = load_plumbline(plumbline_path)
         trained = load(judge_model) if judge_model else None
-        judge = prepare_judge(plumbline, settings, model_name=model_name, judge_model=trained, use_cache=not no_cache)
+        judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
+                              use_cache=not no_cache)
     except (PlumbLineError, ModelError, JudgeModelError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
