@@ -11,6 +11,9 @@ from plumbline.formats import LoadOptions, expand_paths, load_path
 from plumbline.judge import JudgeSettings, coverage, findings_for, judge_sentences
 from plumbline.model import FileResult, InputError, Message, PlumbLine, Report, Sentence
 
+# (messages of a batch, their judged sentences, (n_sentences, dim) vectors or None if none)
+OnEmbedded = Callable[[list[Message], list[Sentence], object], None]
+
 
 @dataclass
 class Judge:
@@ -54,15 +57,22 @@ def prepare_judge(
     return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles)
 
 
-def judge_messages(judge: Judge, messages: list[Message]) -> tuple[list[Sentence], list]:
-    """Segment, embed and judge messages; returns sentences and their judgements."""
+def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedded | None = None) -> tuple[list[Sentence], list]:
+    """Segment, embed and judge messages; returns sentences and their judgements.
+
+    `on_embedded(messages, sentences, vectors)`, if given, sees each batch's sentence vectors
+    (the audit samples them for its themes and map) before they are dropped."""
     from plumbline.judge.features import score_sentences
     from plumbline.segment import segment_messages
 
     sentences = segment_messages(messages, judge.plumbline.brand_names)
     if not sentences:
+        if on_embedded:
+            on_embedded(messages, [], None)
         return [], []
     vectors = judge.encoder.encode([s.embed_text for s in sentences])
+    if on_embedded:
+        on_embedded(messages, sentences, vectors)
     scores = score_sentences(sentences, vectors, judge.index)
     return sentences, judge_sentences(sentences, scores, judge.model, judge.settings)
 
@@ -74,6 +84,7 @@ def iter_results(
     batch_files: int = 64,
     stdin_bytes: bytes | None = None,
     on_batch: Callable[[list[FileResult]], None] | None = None,
+    on_embedded: OnEmbedded | None = None,
 ) -> Iterator[FileResult]:
     """Judge inputs batch by batch, yielding one FileResult per path in input order."""
     batch: list[tuple[str, list[Message] | None, str | None]] = []
@@ -83,15 +94,15 @@ def iter_results(
         except InputError as exc:
             batch.append((path, None, exc.problem))
         if len(batch) >= batch_files:
-            yield from _judge_batch(judge, batch, on_batch)
+            yield from _judge_batch(judge, batch, on_batch, on_embedded)
             batch = []
     if batch:
-        yield from _judge_batch(judge, batch, on_batch)
+        yield from _judge_batch(judge, batch, on_batch, on_embedded)
 
 
-def _judge_batch(judge: Judge, batch, on_batch) -> list[FileResult]:
+def _judge_batch(judge: Judge, batch, on_batch, on_embedded=None) -> list[FileResult]:
     messages = [m for _, loaded, _ in batch if loaded for m in loaded]
-    _, judgements = judge_messages(judge, messages)
+    _, judgements = judge_messages(judge, messages, on_embedded)
     by_path: dict[str, list] = {}
     for j in judgements:
         by_path.setdefault(j.sentence.path, []).append(j)
