@@ -43,6 +43,7 @@ def write_report(report, fmt: str, output: str | None) -> None:
         with open(output, "w", encoding="utf-8", newline="\n") as out:
             render(report, fmt, out)
     else:
-        stream = click.get_text_stream("stdout")
-        render(report, fmt, stream)
-        stream.flush()
+        import sys
+
+        render(report, fmt, sys.stdout)
+        sys.stdout.flush()

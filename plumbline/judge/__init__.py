@@ -25,7 +25,7 @@ class JudgeSettings:
     severities: Mapping[str, str] = field(default_factory=dict)
     story_threshold: float = 0.45  # thresholds judge: aligned at or above this similarity
     avoid_threshold: float = 0.55  # thresholds judge: off-message at or above this
-    neutral_margin: float = 0.0  # thresholds judge: neutral when this much closer to neutral exemplars
+    neutral_threshold: float = 0.5  # thresholds judge: neutral when this close to a neutral exemplar (and closer than to the plumb line)
 
     def severity(self, rule: str) -> str:
         return self.severities.get(rule, RULES_BY_ID[rule].default_severity)
@@ -44,7 +44,8 @@ def _threshold_probabilities(features: np.ndarray, settings: JudgeSettings) -> n
     label = np.full(len(features), LABELS.index("drift"))
     aligned = col["story_max"] >= settings.story_threshold
     off = (col["avoid_max"] >= settings.avoid_threshold) & (col["avoid_max"] > col["story_max"])
-    neutral = ((col["neutral_max"] - settings.neutral_margin > np.maximum(col["story_max"], col["avoid_max"]))
+    neutral = (((col["neutral_max"] >= settings.neutral_threshold)
+                & (col["neutral_max"] > np.maximum(col["story_max"], col["avoid_max"])))
                | (col["has_verb"] == 0) | (col["is_question"] == 1))
     label[aligned] = LABELS.index("aligned")
     label[neutral & ~off] = LABELS.index("neutral")

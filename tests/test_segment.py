@@ -1,0 +1,62 @@
+"""Sentences come out with the source line and column where they start, and spaCy cues."""
+from plumbline.model import Block, Message
+from plumbline.segment import mask_brand, segment_messages, text_units
+
+EMAIL = """Hi Sam,
+
+Thanks for your time on Tuesday. Acme is basically an HR suite now, and
+we can knock 20% off if you sign by Friday. I guarantee you will never see an error again.
+
+Best,
+Dana Whitfield
+Account Executive | Acme Payroll
+"""
+
+
+def segment(text, **block):
+    return segment_messages([Message(path="m.txt", blocks=(Block(text=text, line=1, **block),))], ("Acme", "Acme Payroll"))
+
+
+def test_lines_columns_and_standalone_lines():
+    got = [(s.line, s.column, s.text) for s in segment(EMAIL)]
+    assert got == [
+        (1, 1, "Hi Sam,"),
+        (3, 1, "Thanks for your time on Tuesday."),
+        (3, 34, "Acme is basically an HR suite now, and we can knock 20% off if you sign by Friday."),
+        (4, 45, "I guarantee you will never see an error again."),
+        (6, 1, "Best,"),
+        (7, 1, "Dana Whitfield"),
+        (8, 1, "Account Executive | Acme Payroll"),
+    ]
+
+
+def test_cues_and_brand_masking():
+    by_text = {s.text[:12]: s for s in segment(EMAIL)}
+    drift = by_text["Acme is basi"]
+    assert {"discount:percent-off", "discount:expiring-offer"} <= set(drift.signals)
+    assert drift.mentions_brand and drift.embed_text.startswith("the company is basically")
+    assert "guarantee:guarantee" in by_text["I guarantee "].signals
+    assert not by_text["Hi Sam,"].has_verb is True or by_text["Hi Sam,"].n_tokens == 2
+
+
+def test_block_offsets_columns_and_line_map():
+    [first, second] = segment("Hello there.\nWe remove risk.", column=10, line_offsets=(5, 9))
+    assert (first.line, first.column) == (5, 10)
+    assert (second.line, second.column) == (9, 1)
+
+
+def test_unjudged_blocks_are_never_segmented():
+    message = Message(path="t.txt", blocks=(Block("We are cheap.", 1, speaker="Pat", judged=False),
+                                            Block("We remove risk.", 2, speaker="Dana")))
+    assert [s.text for s in segment_messages([message])] == ["We remove risk."]
+
+
+def test_text_units_join_wrapped_lines_only():
+    text = "Hi Sam,\nThis sentence is wrapped across two lines because the\nemail client wrapped it.\n\nThanks"
+    assert [u for _, u in text_units(text)] == [
+        "Hi Sam,", "This sentence is wrapped across two lines because the email client wrapped it.", "Thanks"]
+
+
+def test_mask_brand_is_whole_word_and_case_insensitive():
+    assert mask_brand("ACME's plan beats Acmeville", ("Acme",)) == ("the company's plan beats Acmeville", True)
+    assert mask_brand("nothing here", ()) == ("nothing here", False)
