@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from plumbline.model import InputError, Message
+from plumbline.model import Block, InputError, Message
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 STDIN = "-"
@@ -58,18 +58,24 @@ class Source:
 
 
 def _format_modules():
+    """Loaders in sniffing order: formats with a magic first line before `Speaker:` turns.
+
+    An email's `Received:` or `MIME-Version:` header would pass for a speaker turn, so the
+    transcript sniffer goes after every format that has an unambiguous signature.
+    """
     from plumbline.formats import text, transcript
 
-    modules = [transcript, text]
-    for name in ("email", "mbox", "html", "vtt", "srt", "transcript_json", "docx"):
+    modules = []
+    for name in ("vtt", "mbox", "email", "transcript_json", "html", "srt", "docx"):
         try:
-            modules.insert(-1, __import__(f"plumbline.formats.{name}", fromlist=["load"]))
+            modules.append(__import__(f"plumbline.formats.{name}", fromlist=["load"]))
         except ImportError:
             continue  # format not available in this build
-    return modules
+    return modules + [transcript, text]
 
 
 BINARY_SUFFIXES = {".docx"}
+MAIL_SUFFIXES = {".eml", ".mbox"}  # mail declares its charsets per part: raw 8-bit bytes are not an error
 
 
 def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = None) -> Source:
@@ -90,9 +96,22 @@ def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = Non
             raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     if len(data) > options.max_bytes:
         raise InputError(path, f"input is over the {options.max_bytes}-byte limit")
-    if Path(path).suffix.lower() in BINARY_SUFFIXES:
+    suffix = Path(path).suffix.lower()
+    if suffix in BINARY_SUFFIXES:
         return Source(path, data, None)
+    if suffix in MAIL_SUFFIXES:
+        return Source(path, data, _decode_mail(path, data))
     return Source(path, data, decode_text(path, data))
+
+
+def _decode_mail(path: str, data: bytes) -> str:
+    """Mail may carry 8-bit parts in any charset; the loader decodes parts from `data` itself."""
+    try:
+        return decode_text(path, data)
+    except InputError as exc:
+        if "UTF-8" not in exc.problem:
+            raise
+        return data.decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_stdin(limit: int) -> bytes:
@@ -107,7 +126,7 @@ def decode_text(path: str, data: bytes) -> str:
         raise InputError(path, "file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return _normalise_newlines(data.decode("utf-16"))
         except UnicodeDecodeError:
             raise InputError(path, "invalid UTF-16 text") from None
     if b"\x00" in data[:8192]:
@@ -120,6 +139,10 @@ def decode_text(path: str, data: bytes) -> str:
         ) from None
     if "\x00" in text:
         raise InputError(path, "binary file (contains NUL bytes), not text")
+    return _normalise_newlines(text)
+
+
+def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -141,9 +164,56 @@ def choose_format(source: Source):
 def load_source(source: Source, options: LoadOptions) -> list[Message]:
     module = choose_format(source)
     messages = module.load(source, options)
+    if getattr(module, "MERGE_TAGS", False):
+        messages = [m for m in (_without_merge_tags(m) for m in messages) if m.blocks]
     if not messages:
         raise InputError(source.path, "no message text found")
     return messages
+
+
+def _without_merge_tags(message: Message) -> Message:
+    """Templates are judged as if merged: tags become neutral words (see merge_tags.py)."""
+    from dataclasses import replace
+
+    from plumbline.formats.merge_tags import normalise
+
+    blocks = []
+    for block in message.blocks:
+        text = normalise(block.text)
+        if text.strip():
+            blocks.append(_trim_start(replace(block, text=text)) if text != block.text else block)
+    return replace(message, blocks=tuple(blocks))
+
+
+def _trim_start(block: Block) -> Block:
+    """Drop what a removed tag left at the start, keeping `line`/`column` on the first character."""
+    from dataclasses import replace
+
+    text = block.text.rstrip()
+    lines = text.split("\n")
+    skip = next(i for i, line in enumerate(lines) if line.strip())
+    indent = len(lines[skip]) - len(lines[skip].lstrip())
+    if not skip and not indent:
+        return replace(block, text=text)
+    offsets = tuple(block.source_line(i) for i in range(len(lines)))[skip:]
+    column = (block.column if not skip else 1) + indent
+    text = "\n".join(lines[skip:]).lstrip()
+    return replace(block, text=text, line=offsets[0], column=column, line_offsets=offsets)
+
+
+def check_reps(path: str, speakers: Iterable[str], options: LoadOptions) -> None:
+    """A transcript is judged only for its reps: refuse one where no speaker is a rep.
+
+    Without --rep every turn, the prospect's included, would be judged as the rep's words;
+    with --rep matching nobody, nothing would be judged and the file would pass silently.
+    """
+    speakers = [s for s in dict.fromkeys(speakers) if s]
+    if not speakers:
+        return  # no speaker labels: one voice, the rep's (a recorded pitch, a script)
+    if not options.selects_reps:
+        raise InputError(path, f"transcript with speakers {', '.join(speakers)}: name the rep with --rep")
+    if not any(options.is_rep(s) for s in speakers):
+        raise InputError(path, f"no speaker matches --rep/--rep-pattern; speakers are {', '.join(speakers)}")
 
 
 def load_path(path: str, options: LoadOptions = LoadOptions(), stdin_bytes: bytes | None = None) -> list[Message]:

@@ -15,7 +15,9 @@ Outlook conditional comments), and elements hidden by an inline style (`display:
 outside `@media` queries, or marked `aria-hidden="true"` with a preheader/preview class.
 Every block-level element and `<br>` starts a new Block, so a heading or a greeting never
 runs into the next paragraph. Text inside `<blockquote type="cite">` or a `gmail_quote`
-element is a quoted reply: it is kept with judged=False.
+element is a quoted reply. An .html file is almost always a saved or templated email, so its
+lines go through the same reply rules as an email body (reply.py): quotes, forwarded
+history, sign-off blocks and list footers are kept with judged=False.
 """
 from __future__ import annotations
 
@@ -66,8 +68,10 @@ def sniff(head: str) -> bool:
 
 
 def load(source, options) -> list[Message]:
+    from plumbline.formats import reply
+
     lines = visible_lines(source.text)
-    blocks = tuple(blocks_from_lines(lines, judged=lambda line: not line.quoted))
+    blocks = tuple(blocks_from_lines(lines, [v == reply.BODY for v in reply.classify(lines)]))
     return [Message(path=source.path, blocks=blocks, kind="html")] if blocks else []
 
 
@@ -78,23 +82,19 @@ def visible_lines(html: str) -> list[VisibleLine]:
     return parser.result()
 
 
-def blocks_from_lines(lines: list[VisibleLine], judged, speaker: str | None = None) -> list[Block]:
+def blocks_from_lines(lines: list[VisibleLine], judged: list[bool], speaker: str | None = None) -> list[Block]:
     """One Block per run of lines sharing a block id and a verdict, each line keeping its source line."""
-    blocks, run = [], []
-
-    def close():
-        if run:
-            blocks.append(Block(
-                text="\n".join(line.text for line in run), line=run[0].line, column=run[0].column,
-                speaker=speaker, judged=judged(run[0]), line_offsets=tuple(line.line for line in run),
-            ))
-            run.clear()
-
-    for line in lines:
-        if run and (line.block != run[-1].block or judged(line) != judged(run[-1])):
-            close()
-        run.append(line)
-    close()
+    blocks: list[Block] = []
+    start = 0
+    for end in range(1, len(lines) + 1):
+        if end < len(lines) and lines[end].block == lines[start].block and judged[end] == judged[start]:
+            continue
+        run = lines[start:end]
+        blocks.append(Block(
+            text="\n".join(line.text for line in run), line=run[0].line, column=run[0].column,
+            speaker=speaker, judged=judged[start], line_offsets=tuple(line.line for line in run),
+        ))
+        start = end
     return blocks
 
 

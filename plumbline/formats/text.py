@@ -11,6 +11,7 @@ from plumbline.model import Block, Message
 
 EXTENSIONS = {".txt", ".md", ".markdown", ".text"}
 GENERIC = True  # content sniffing (transcript, email) wins over these extensions
+MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neutral word
 
 _MD_PREFIX = re.compile(r"^(\s{0,3}(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s?))+")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

@@ -12,6 +12,7 @@ import re
 from plumbline.model import Block, InputError, Message
 
 EXTENSIONS: set[str] = set()  # recognised by content, whatever the extension
+MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neutral word
 
 _TS = r"(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?)"
 _NAME = r"(?P<name>[A-Z][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){0,3})"
