@@ -1,0 +1,43 @@
+"""From file to judged sentences: what reaches the judge from each format fixture.
+
+NAME.sentences.expected.tsv lists each judged sentence as `line<TAB>text` (regenerate with
+PLUMBLINE_REGEN=1 and review the diff). Beyond the exact list, every sentence must come from
+a line the loader marked judged, and none may carry markup, merge-tag syntax or quoting.
+Uses spaCy's small pipeline, no embedding model.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from test_formats import DATA, FIXTURES, REGEN, options_from
+
+from plumbline.formats import load_path
+
+segment = pytest.importorskip("plumbline.segment")
+
+_LEAKS = re.compile(r"\{\{|\}\}|\{%|%\}|\*\||\|\*|%%|</?[a-z][^>]*>|&[a-z]+;|&#\d+;|^\s*>|\bwrote:\s*$")
+
+
+def judged_lines(messages) -> set[int]:
+    return {
+        block.source_line(i)
+        for m in messages for block in m.blocks if block.judged
+        for i, text in enumerate(block.text.split("\n")) if text.strip()
+    }
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_judged_sentences_and_their_lines(name):
+    messages = load_path(str(DATA / name), options_from(DATA / f"{name}.expected.tsv"))
+    sentences = segment.segment_messages(messages)
+    allowed = judged_lines(messages)
+    for s in sentences:
+        assert s.line in allowed, (name, s.line, s.text)
+        assert not _LEAKS.search(s.text), (name, s.line, s.text)
+    actual = "".join(f"{s.line}\t{s.text}\n" for s in sentences)
+    expected = DATA / f"{name}.sentences.expected.tsv"
+    if REGEN:
+        expected.write_text(actual, encoding="utf-8")
+    assert actual == expected.read_text(encoding="utf-8")
