@@ -76,7 +76,7 @@ def read_message(path: str, lines: list[bytes], start: int, end: int, options, i
     visible = _visible_lines(body)
     verdicts = reply.classify(visible)
     name, address = _sender(top.headers)
-    is_rep = not options.selects_reps or options.is_rep(name) or options.is_rep(address)
+    is_rep = not options.selects_reps or _from_rep(options, name, address)
     judged = [is_rep and verdict == reply.BODY for verdict in verdicts]
     blocks = tuple(blocks_from_lines(visible, judged))
     return Message(path=path, blocks=blocks, kind="email", index=index, sender=address, metadata=_metadata(top.headers))
@@ -98,6 +98,15 @@ def _visible_lines(body: mime.DecodedText) -> list[VisibleLine]:
         column = 1 + len(text) - len(text.lstrip())
         lines.append(VisibleLine(stripped, body.line_map[min(k, len(body.line_map) - 1)], column, block))
     return lines
+
+
+def _from_rep(options, name: str | None, address: str | None) -> bool:
+    """--rep names people: match the display name ("Lee, Sam" read as Sam Lee), the address, or
+    the address's local part ("sam.lee" is Sam Lee)."""
+    local = re.sub(r"[._-]+", " ", address.split("@")[0]) if address else None
+    if name and name.count(",") == 1:  # Outlook's "Lee, Sam"
+        name = " ".join(part.strip() for part in reversed(name.split(",")))
+    return any(options.is_rep(who) for who in (name, address, local) if who)
 
 
 def _sender(headers) -> tuple[str | None, str | None]:

@@ -44,7 +44,7 @@ _DETERMINER = re.compile(r"\b(?:a|an|the|your|our|their|my|his|her|its|this|that
 _STAND_INS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(pattern), value)
     for pattern, value in (
-        (r"^(sender|owner|rep|user|my|from|signature|agent)", "Sam"),
+        (r"^(sender|owner|rep|user|my|from|signature|agent).*name|^(sender|owner|rep|user|agent)$", "Sam"),
         (r"fullname|^name$|^(lead|contact|recipient|subscriber|person|prospect)name$", "Alex Morgan"),
         (r"firstname|^fname$|nickname|greetingname|^first$", "Alex"),
         (r"lastname|^lname$|surname|^last$", "Morgan"),

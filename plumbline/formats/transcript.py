@@ -39,8 +39,9 @@ def sniff(head: str) -> bool:
 
 
 def load(source, options) -> list[Message]:
-    if not options.selects_reps:
-        raise InputError(source.path, f"transcript with speakers {', '.join(speakers(source.text))}: name the rep with --rep")
+    from plumbline.formats import check_reps
+
+    check_reps(source.path, speakers(source.text), options)
     blocks: list[Block] = []
     speaker, start, lines = None, 0, []
 

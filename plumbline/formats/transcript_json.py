@@ -6,9 +6,9 @@ Accepted shapes (anything else is refused with one line saying what was expected
   `monologues`, `sentences`, `entries`, `results` or `items` (one nested object level too,
   e.g. `{"transcript": {"utterances": […]}}`);
 * turn keys: text in `text`, `transcript`, `content`, `sentence` or `utterance`, or a `words` / `elements` / `sentences` list of strings or of objects with `word` /
-  `text` / `value` / `punctuated_word`; speaker in `speaker`, `speaker_name`,
-  `speakerName`, `name`, `speaker_label`, `participant`, `user`, `speaker_id` or
-  `speakerId` (a string, a number, or an object with a `name`). `start` and other keys
+  `text` / `value` / `punctuated_word`; speaker in `speaker_name`, `speakerName`, `name`,
+  `speaker`, `speaker_label`, `participant`, `user`, `speaker_id` or `speakerId`, first
+  found wins (a string, a number, or an object with a `name`). `start` and other keys
   are ignored.
 
 Each turn's line is the line of the JSON file where its text string (or its first word)
@@ -30,7 +30,8 @@ WRAPPERS = ("segments", "transcript", "utterances", "turns", "monologues", "sent
 TEXT_KEYS = ("text", "transcript", "content", "sentence", "utterance")
 WORD_LISTS = ("words", "elements", "sentences")
 WORD_KEYS = ("punctuated_word", "word", "text", "value")
-SPEAKER_KEYS = ("speaker", "speaker_name", "speakerName", "name", "speaker_label", "participant", "user", "speaker_id", "speakerId")
+# Names before ids: Rev gives both `speaker: 0` and `speaker_name: "Sam"`.
+SPEAKER_KEYS = ("speaker_name", "speakerName", "name", "speaker", "speaker_label", "participant", "user", "speaker_id", "speakerId")
 EXPECTED = "expected a list of {speaker, text} turns, or an object with segments/transcript/utterances/turns"
 
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
