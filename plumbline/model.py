@@ -69,6 +69,19 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """A `plumbline: ignore[rules]` comment in the source; no rules means every rule.
+
+    It covers findings on the lines from `line` to `through` (the comment's last line) and the
+    line after it; `whole_file` is `plumbline: ignore-file`."""
+
+    line: int
+    rules: tuple[str, ...] = ()
+    through: int = 0
+    whole_file: bool = False
+
+
+@dataclass(frozen=True)
 class Message:
     """One message from a source: an email, a transcript, a call script."""
 
@@ -78,6 +91,7 @@ class Message:
     index: int = 0  # position inside a container (mbox entry), 0 otherwise
     sender: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    suppressions: tuple[Suppression, ...] = ()  # scanned from the raw source (plumbline.suppress)
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,7 @@ class Finding:
     text: str = ""
     speaker: str | None = None
     suppressed: bool = False
+    suppressed_by: str = ""  # "comment" (plumbline: ignore) or "baseline", when suppressed
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from plumbline.decide import apply_suppressions
 from plumbline.formats import LoadOptions, expand_paths, load_path
 from plumbline.judge import JudgeSettings, coverage, findings_for, judge_sentences
 from plumbline.model import FileResult, InputError, Message, PlumbLine, Report, Sentence
@@ -112,8 +113,9 @@ def _judge_batch(judge: Judge, batch, on_batch, on_embedded=None) -> list[FileRe
             results.append(FileResult(path=path, error=error))
             continue
         mine = by_path.get(path, [])
+        findings = apply_suppressions(findings_for(mine, judge.settings, judge.titles), loaded)
         results.append(FileResult(
-            path=path, judgements=tuple(mine), findings=tuple(findings_for(mine, judge.settings, judge.titles)),
+            path=path, judgements=tuple(mine), findings=tuple(findings),
             coverage=coverage(mine), messages=len(loaded),
         ))
     if on_batch:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from plumbline.model import Block, InputError, Message
+from plumbline.suppress import with_suppressions
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 STDIN = "-"
@@ -220,7 +221,7 @@ def load_path(path: str, options: LoadOptions = LoadOptions(), stdin_bytes: byte
     """Read and parse one input into messages; raises InputError with a one-line reason."""
     source = read_source(path, options, stdin_bytes)
     try:
-        return load_source(source, options)
+        return with_suppressions(load_source(source, options), source.text)
     except InputError:
         raise
     except RecursionError:
