@@ -140,6 +140,7 @@ class Finding:
     speaker: str | None = None
     suppressed: bool = False
     suppressed_by: str = ""  # "comment" (plumbline: ignore) or "baseline", when suppressed
+    details: tuple[tuple[str, str], ...] = ()  # structured (key, value) detail, e.g. contact and touches of an over-contact finding
 
 
 @dataclass(frozen=True)

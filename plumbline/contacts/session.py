@@ -1,0 +1,115 @@
+"""One DuckDB connection per run, with bounded memory, and the `touches` table every loader fills.
+
+Touch logs can hold tens of millions of rows, so rows never become Python objects: loaders
+INSERT … SELECT straight from the file into `touches`, and rules are window queries over it.
+Timestamps are stored as UTC epoch microseconds so every comparison is plain integer math,
+whatever offset or daylight-saving rule the export was written in.
+"""
+from __future__ import annotations
+
+import os
+
+from plumbline.contacts.settings import ContactSettings
+from plumbline.model import ConfigError
+
+TOUCHES_DDL = """
+CREATE TABLE touches (
+    fid INTEGER,          -- index of the input file
+    line BIGINT,          -- source line when the loader knows it (emails); NULL: computed lazily
+    ts BIGINT,            -- UTC epoch microseconds
+    contact VARCHAR, account VARCHAR, channel VARCHAR, team VARCHAR, sender VARCHAR,
+    subject VARCHAR, body VARCHAR, template VARCHAR,
+    opt BOOLEAN, opt_since BIGINT, opt_until BIGINT,
+    nl INTEGER,           -- newlines inside the row's quoted fields (physical line numbers)
+    problem VARCHAR       -- NULL, 'timestamp', 'contact', 'malformed' or 'blank'
+)
+"""
+
+
+def connect(settings: ContactSettings, temp_dir: str):
+    """An in-memory database that spills to `temp_dir` instead of growing past memory_limit."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    threads = settings.threads or os.cpu_count() or 1
+    try:
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute(f"SET memory_limit = {quote(settings.memory_limit)}")
+        con.execute(f"SET temp_directory = {quote(temp_dir)}")
+        con.execute("SET preserve_insertion_order = true")  # rowid follows file order: line numbers
+        con.execute(f"SET TimeZone = {quote(settings.timezone)}")  # how offset-less timestamps are read
+    except duckdb.Error as exc:
+        raise ConfigError(f"contacts: {first_line(exc)}") from None
+    con.execute(TOUCHES_DDL)
+    return con
+
+
+def quote(text: str) -> str:
+    """A SQL string literal (DuckDB table-function arguments cannot be bound parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def normalised_columns(settings: ContactSettings) -> dict[str, str]:
+    """SQL for each touches column, written over raw text expressions named r_<field>.
+
+    The loaders only differ in how they get r_<field> out of the file; this is the one place
+    that decides what a timestamp, a contact, an account or a team is.
+    """
+    ts = timestamp_sql("r_timestamp", settings)
+    contact = "nullif(lower(trim(CASE WHEN contains(r_contact, '<') THEN regexp_extract(r_contact, '<([^>]*)>', 1) ELSE r_contact END)), '')"
+    domain = f"nullif(split_part({contact}, '@', 2), '')"
+    freemail = "[" + ", ".join(quote(d) for d in settings.freemail_domains) + "]::VARCHAR[]"
+    account = (f"coalesce(nullif(lower(trim(r_account)), ''), "
+               f"CASE WHEN NOT list_contains({freemail}, {domain}) THEN {domain} END)")
+    sender = "nullif(lower(trim(CASE WHEN contains(r_sender, '<') THEN regexp_extract(r_sender, '<([^>]*)>', 1) ELSE r_sender END)), '')"
+    return {
+        "ts": ts,
+        "contact": contact,
+        "account": account,
+        "channel": "coalesce(nullif(lower(trim(r_channel)), ''), 'unknown')",
+        "team": team_sql("nullif(lower(trim(r_team)), '')", sender, settings),
+        "sender": sender,
+        "subject": "nullif(trim(r_subject), '')",
+        "body": "nullif(trim(r_body), '')",
+        "template": "nullif(trim(r_template), '')",
+        "opt": f"coalesce(list_contains({string_list(settings.opt_out_values)}, lower(trim(r_opted_out))), false)",
+        "opt_since": timestamp_sql("r_opted_out_since", settings),
+        "opt_until": timestamp_sql("r_opted_out_until", settings),
+    }
+
+
+def timestamp_sql(raw: str, settings: ContactSettings) -> str:
+    """ISO 8601 (any offset; none means settings.timezone), epoch seconds/ms, or timestamp_format."""
+    text = f"trim({raw})"
+    parsed = f"epoch_us(try_cast({text} AS TIMESTAMPTZ))"
+    if settings.timestamp_format:
+        parsed = f"coalesce(epoch_us(try_strptime({text}, {quote(settings.timestamp_format)})::TIMESTAMPTZ), {parsed})"
+    epoch = (f"CASE WHEN regexp_full_match({text}, '[0-9]{{9,10}}(\\.[0-9]+)?') THEN (try_cast({text} AS DOUBLE) * 1000000)::BIGINT "
+             f"WHEN regexp_full_match({text}, '[0-9]{{12,13}}') THEN try_cast({text} AS BIGINT) * 1000 END")
+    return f"coalesce({parsed}, {epoch})"
+
+
+def team_sql(team: str, sender: str, settings: ContactSettings) -> str:
+    """'sales' | 'marketing' | NULL from the team column, else from sender patterns."""
+    by_sender = "NULL"
+    if settings.marketing_senders or settings.sales_senders:
+        mk = " OR ".join(f"{sender} GLOB {quote(p)}" for p in settings.marketing_senders) or "false"
+        sl = " OR ".join(f"{sender} GLOB {quote(p)}" for p in settings.sales_senders) or "false"
+        by_sender = f"CASE WHEN {mk} THEN 'marketing' WHEN {sl} THEN 'sales' END"
+    return (f"CASE WHEN list_contains({string_list(settings.sales_teams)}, {team}) THEN 'sales' "
+            f"WHEN list_contains({string_list(settings.marketing_teams)}, {team}) THEN 'marketing' "
+            f"WHEN {team} IS NULL THEN {by_sender} END")
+
+
+def string_list(values) -> str:
+    return "[" + ", ".join(quote(v) for v in values) + "]::VARCHAR[]"
+
+
+def problem_sql() -> str:
+    return ("CASE WHEN blank THEN 'blank' WHEN malformed THEN 'malformed' WHEN ts IS NULL THEN 'timestamp' "
+            "WHEN contact IS NULL THEN 'contact' END")
