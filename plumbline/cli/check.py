@@ -1,19 +1,23 @@
 """`plumbline check`: judge files against a plumb line, print findings, set the exit code."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
-from plumbline.cli.options import input_options, load_options, output_options, write_report
+from plumbline.cli.options import (config_option, input_options, load_options, output_options, selection_options,
+                                   write_report)
 from plumbline.decide import EXIT_USAGE
 from plumbline.embed import BACKENDS
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
+@config_option
 @click.option("--plumbline", "plumbline_path", required=True, metavar="DIR", help="The plumb line: a directory of Markdown stories.")
 @input_options
+@selection_options
 @output_options
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Report drift/off-message only at or above this calibrated probability.")
 @click.option("--judge", "judge_kind", type=click.Choice(["model", "thresholds"]), default="model", show_default=True, help="The trained judge, or plain cosine thresholds.")
@@ -23,34 +27,70 @@ from plumbline.embed import BACKENDS
 @click.option("--model", "model_name", metavar="NAME|DIR", help="Sentence-transformers model (local directory or locally cached name). [default: all-MiniLM-L6-v2, bundled]")
 @click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the plumb-line embedding cache.")
-def check(paths, plumbline_path, reps, rep_pattern, max_bytes, fmt, output, fail_on, min_confidence, judge_kind,
-          judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache):
+@click.option("--baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Report only findings that are not in this baseline (written by --write-baseline).")
+@click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Record today's findings in FILE as the baseline, and pass.")
+def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, fmt, output, fail_on,
+          min_confidence, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache,
+          baseline, write_baseline):
     """Judge every sentence a rep says in PATHS (files, directories, or - for stdin).
 
-    Exit code: 0 no finding at or above --fail-on, 1 findings, 2 usage, config,
-    plumb-line or model error."""
+    Settings come from plumbline.toml or [tool.plumbline] in pyproject.toml (see --config);
+    flags override them. Exit code: 0 no finding at or above --fail-on, 1 findings, 2 usage,
+    config, baseline, suppression-comment, plumb-line or model error."""
+    from plumbline.baseline import load as load_baseline
     from plumbline.decide import exit_code
     from plumbline.embed import ModelError
     from plumbline.judge import JudgeSettings
     from plumbline.judge.classifier import JudgeModelError, load
-    from plumbline.model import PlumbLineError, Report
+    from plumbline.model import ConfigError, PlumbLineError, Report
     from plumbline.pipeline import iter_results, prepare_judge
     from plumbline.plumbline_file import load_plumbline
-    from plumbline.formats import expand_paths
 
     options = load_options(reps, rep_pattern, max_bytes)
-    settings = JudgeSettings(judge=judge_kind, min_confidence=min_confidence,
+    settings = JudgeSettings(judge=judge_kind, min_confidence=min_confidence, severities=dict(config.severities),
                              story_threshold=story_threshold, avoid_threshold=avoid_threshold)
     try:
+        known = load_baseline(baseline) if baseline and not write_baseline else None
         plumbline = load_plumbline(plumbline_path)
         trained = load(judge_model) if judge_model else None
         judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
                               use_cache=not no_cache)
-    except (PlumbLineError, ModelError, JudgeModelError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
-    results = tuple(iter_results(judge, expand_paths(paths), options, stdin_bytes=stdin))
-    report = Report(plumbline=plumbline, files=results, tool="check")
+        stdin = sys.stdin.buffer.read() if "-" in paths else None
+        inputs = _inputs(paths, include, exclude, plumbline_path)
+        report = Report(plumbline=plumbline, files=tuple(iter_results(judge, inputs, options, stdin_bytes=stdin)),
+                        tool="check")
+    except (ConfigError, PlumbLineError, ModelError, JudgeModelError) as exc:
+        _usage_error(exc)
+    report = _apply_baseline(report, known, write_baseline)
     write_report(report, fmt, output)
     sys.exit(exit_code(report, fail_on))
+
+
+def _inputs(paths, include, exclude, plumbline_path):
+    """The files to judge: never the plumb line itself (a repository-wide run or a pre-commit
+    hook would otherwise judge the stories against themselves)."""
+    from plumbline.formats import expand_paths
+
+    own = os.path.realpath(plumbline_path)
+    for path in expand_paths(paths, include, exclude):
+        real = os.path.realpath(path)
+        if path == "-" or (real != own and os.path.commonpath([real, own]) != own):
+            yield path
+
+
+def _apply_baseline(report, known, write_to):
+    from plumbline.baseline import write
+    from plumbline.decide import apply_baseline
+
+    if write_to:
+        try:
+            known = write(report, write_to)
+        except OSError as exc:
+            _usage_error(f"baseline {write_to}: cannot write: {exc.strerror or exc}")
+        click.echo(f"wrote {sum(known.values())} finding(s) to baseline {write_to}", err=True)
+    return apply_baseline(report, known) if known else report
+
+
+def _usage_error(problem) -> None:
+    click.echo(f"error: {problem}", err=True)
+    sys.exit(EXIT_USAGE)

@@ -47,3 +47,41 @@ def write_report(report, fmt: str, output: str | None) -> None:
 
         render(report, fmt, sys.stdout)
         sys.stdout.flush()
+
+
+# Config keys whose command-line parameter has another name; every other key is its own name.
+CONFIG_PARAMS = {"plumbline": "plumbline_path", "format": "fmt", "judge": "judge_kind", "model": "model_name"}
+
+
+def config_option(func):
+    """`--config FILE`, eager: read FILE, or the nearest plumbline.toml / [tool.plumbline], and make
+    its values this command's defaults, so a flag on the command line still wins. The command
+    receives the validated `plumbline.config.Config` as `config`."""
+    return click.option(
+        "--config", "config", metavar="FILE", is_eager=True, callback=_load_config,
+        help="Settings file (plumbline.toml, or pyproject.toml with [tool.plumbline]). "
+             "[default: the nearest one above the working directory, up to the repository root]",
+    )(func)
+
+
+def _load_config(ctx, param, value):
+    from plumbline.config import find_config, load_config
+    from plumbline.decide import EXIT_USAGE
+    from plumbline.model import ConfigError
+
+    try:
+        config = load_config(value) if value else find_config()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(EXIT_USAGE)
+    names = {p.name for p in ctx.command.params}
+    defaults = {CONFIG_PARAMS.get(key, key): v for key, v in config.flag_values().items()}
+    ctx.default_map = {**(ctx.default_map or {}), **{k: v for k, v in defaults.items() if k in names}}
+    return config
+
+
+def selection_options(func):
+    """Which files under a directory argument are read (files named directly always are)."""
+    func = click.option("--include", multiple=True, metavar="GLOB", help="Only read files under a directory that match GLOB (path or file name; repeatable).")(func)
+    func = click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files under a directory that match GLOB (path or file name; repeatable).")(func)
+    return func

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TextIO
 
-from plumbline.model import Report
+from plumbline.model import Finding, Report
 
 RENDERERS = {
     "text": "plumbline.report.text",
@@ -18,6 +18,12 @@ RENDERERS = {
 
 def available_formats() -> list[str]:
     return [name for name, module in RENDERERS.items() if importlib.util.find_spec(module)]
+
+
+def describe(finding: Finding) -> str:
+    """A finding as one line of prose that quotes its sentence (SARIF, GitHub, JUnit messages)."""
+    sentence = " ".join(finding.text.split())
+    return f"{finding.message}: \u201c{sentence}\u201d" if sentence else finding.message
 
 
 def render(report: Report, fmt: str, out: TextIO, **options) -> None:

@@ -1,0 +1,131 @@
+"""SARIF 2.1.0, the format GitHub code scanning (github/codeql-action/upload-sarif) reads.
+
+Paths are relative to the working directory under %SRCROOT%, so run plumbline from the
+repository root. Each result carries a partial fingerprint made of rule, path and normalised
+sentence text (no line number), so code scanning keeps tracking a finding when lines move.
+Suppressed findings are kept with a SARIF `suppressions` entry (inSource for a comment,
+external for the baseline); files that could not be read become tool execution notifications.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote
+
+from plumbline.baseline import fingerprint, relative_path
+from plumbline.model import Report
+from plumbline.report import describe
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/plumbline/"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+FINGERPRINT = "plumbline/v1"
+SRCROOT = "%SRCROOT%"
+
+
+def render(report: Report, out: TextIO, **_) -> None:
+    json.dump(as_sarif(report), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def as_sarif(report: Report) -> dict:
+    from plumbline.rules import all_rules
+
+    rules = list(all_rules())
+    ids = [r.id for r in rules]
+    for rule_id in dict.fromkeys(f.rule for f in report.all_findings):
+        if rule_id not in ids:  # a rule no registry declares still gets a descriptor
+            ids.append(rule_id)
+    descriptors = [_descriptor(r) for r in rules] + [{"id": i} for i in ids[len(rules):]]
+    run = {
+        "tool": {"driver": {"name": "plumbline", "version": _version(), "semanticVersion": _version(),
+                            "informationUri": INFORMATION_URI, "rules": descriptors}},
+        "invocations": [_invocation(report)],
+        "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
+        "results": _results(report, ids),
+        "columnKind": "unicodeCodePoints",
+        "properties": {"plumblineCommand": report.tool, "summary": report.summary()},
+    }
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _descriptor(rule) -> dict:
+    full = " ".join(p for p in (rule.description, rule.help) if p)
+    text = f"{full}\n\nFlagged: {rule.bad_example}\nFine: {rule.good_example}"
+    markdown = (f"{full}\n\n**Flagged:** {rule.bad_example}\n\n**Fine:** {rule.good_example}\n\n"
+                f"Silence one finding with a `plumbline: ignore[{rule.id}]` comment on its line or the line above.")
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.description},
+        "fullDescription": {"text": full},
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": LEVELS[rule.default_severity]},
+        "properties": {"tags": ["plumbline"]},
+    }
+
+
+def _results(report: Report, ids: list[str]) -> list[dict]:
+    seen: Counter = Counter()
+    results = []
+    for f in report.all_findings:
+        key = fingerprint(f.rule, f.path, f.text or f.message)
+        seen[key] += 1
+        result = {
+            "ruleId": f.rule,
+            "ruleIndex": ids.index(f.rule),
+            "level": LEVELS.get(f.severity, "warning"),
+            "message": {"text": describe(f)},
+            "locations": [{"physicalLocation": _physical(f.path, f.line, f.column)}],
+            "partialFingerprints": {FINGERPRINT: f"{key}:{seen[key]}"},
+        }
+        properties = {k: v for k, v in (("story", f.story), ("speaker", f.speaker),
+                                         ("confidence", None if f.confidence is None else round(f.confidence, 4)))
+                      if v is not None}
+        if properties:
+            result["properties"] = properties
+        if f.suppressed:
+            result["suppressions"] = [{"kind": "external" if f.suppressed_by == "baseline" else "inSource",
+                                       "justification": f"plumbline {f.suppressed_by or 'suppression'}"}]
+        results.append(result)
+    return results
+
+
+def _physical(path: str, line: int = 0, column: int = 0) -> dict:
+    physical = {"artifactLocation": _artifact(path)}
+    if line >= 1:
+        physical["region"] = {"startLine": line, "startColumn": max(1, column)}
+    return physical
+
+
+def _artifact(path: str) -> dict:
+    shown = relative_path(path)
+    if path == "-":
+        return {"uri": "stdin"}
+    if os.path.isabs(shown):
+        return {"uri": Path(shown).as_uri()}
+    return {"uri": quote(shown), "uriBaseId": SRCROOT}
+
+
+def _invocation(report: Report) -> dict:
+    notifications = [
+        {"level": "error", "message": {"text": f"{relative_path(r.path)}: {r.error}"},
+         "locations": [{"physicalLocation": _physical(r.path)}], "descriptor": {"id": "input-error"}}
+        for r in report.files if r.error
+    ]
+    invocation = {"executionSuccessful": True}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("plumbline")
+    except PackageNotFoundError:
+        return "0.0.0"
