@@ -88,7 +88,7 @@ def _message_rep(message: Message, root: str, options: LoadOptions) -> str:
     if signed:
         return signed
     folder = folder_of(message.path, root)
-    return folder.rsplit("/", 1)[-1] if folder != TOP_LEVEL else UNKNOWN
+    return canonical_rep(folder.rsplit("/", 1)[-1], options) if folder != TOP_LEVEL else UNKNOWN
 
 
 def _signed_by(message: Message, options: LoadOptions) -> str | None:
