@@ -128,3 +128,24 @@ def test_email_from_a_rep_is_judged_and_from_anyone_else_is_not(name, address, j
     assert [b.judged for b in message.blocks] == [judged]
     [message] = load_path(str(path))
     assert [b.judged for b in message.blocks] == [True]
+
+
+@pytest.mark.parametrize("doc", [
+    "<a" * 50000, "<!--" * 50000, "<!-- x > " * 50000, "<p " * 50000, "<!" * 50000, "<p>" + "<b x='" * 50000,
+])
+def test_broken_html_is_read_in_linear_time(doc):
+    """Unclosed `<` and `<!--` made the stdlib parser rescan to the end of the file for each one."""
+    import time
+
+    start = time.perf_counter()
+    html.visible_lines(doc + "\n<p>Still here.</p>")
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("text", ["{{#" * 100000, "{%" * 100000, "{#" * 100000, "{{else" * 50000])
+def test_unclosed_merge_tags_are_handled_in_linear_time(text):
+    import time
+
+    start = time.perf_counter()
+    assert normalise(text) == text
+    assert time.perf_counter() - start < 5

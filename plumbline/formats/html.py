@@ -47,7 +47,7 @@ _HIDING_STYLE = re.compile(
 )
 _ZERO_HEIGHT = re.compile(r"max-height\s*:\s*0(?:px)?\s*(?:[;!]|$)", re.IGNORECASE)
 _OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.IGNORECASE)
-_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+MAX_TAG_LENGTH = 1000  # a `<` whose `>` is further than this, past another `<`, is text
 _INVISIBLE_CHARS = re.compile("[\u00ad\u034f\u200b-\u200d\u2060\ufeff]")
 _QUOTE_CLASSES = re.compile(r"gmail_quote|moz-cite|yahoo_quoted|protonmail_quote|divRplyFwdMsg", re.IGNORECASE)
 
@@ -77,9 +77,38 @@ def load(source, options) -> list[Message]:
 
 def visible_lines(html: str) -> list[VisibleLine]:
     parser = _VisibleText()
-    parser.feed(html)
+    parser.feed(defuse(html))
     parser.close()
     return parser.result()
+
+
+def defuse(html: str) -> str:
+    """Neutralise the broken markup that makes HTMLParser quadratic, keeping every line in place.
+
+    A `<` that no `>` follows, or that another `<` follows before a far `>`, cannot open a
+    tag; the parser would rescan to the end of the file for each one, so it becomes `&lt;`
+    (text, as a browser shows it). An unterminated `<!--` hides the rest of the file in a
+    browser; the rest is cut, keeping its newlines.
+    """
+    comment = html.find("<!--")
+    while comment >= 0:
+        close = html.find("-->", comment + 4)
+        if close < 0:
+            html = html[:comment] + "\n" * html.count("\n", comment)
+            break
+        comment = html.find("<!--", close + 3)
+    opens = [m.start() for m in re.finditer("<", html)]
+    if not opens:
+        return html
+    out, pos, gt = [], 0, -1
+    for k, at in enumerate(opens):
+        if gt < at:
+            gt = html.find(">", at)
+        following = opens[k + 1] if k + 1 < len(opens) else len(html)
+        if gt < 0 or (following < gt and gt - at > MAX_TAG_LENGTH):
+            out += [html[pos:at], "&lt;"]
+            pos = at + 1
+    return "".join(out) + html[pos:]
 
 
 def blocks_from_lines(lines: list[VisibleLine], judged: list[bool], speaker: str | None = None) -> list[Block]:
@@ -100,17 +129,39 @@ def blocks_from_lines(lines: list[VisibleLine], judged: list[bool], speaker: str
 
 def hidden_classes(css: str) -> set[str]:
     """Classes a stylesheet hides for every reader (rules inside @media are responsive, not hidden)."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
-    css = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css)
     found: set[str] = set()
-    for selectors, body in _CSS_RULE.findall(css):
-        if not _hides(body):
+    for selectors, body in _top_level_rules(_without_comments(css)):
+        if selectors.lstrip().startswith("@") or not _hides(body):
             continue
         for selector in selectors.split(","):
             match = re.fullmatch(r"\s*(?:\w+)?\.([\w-]+)\s*", selector)
             if match:
                 found.add(match.group(1))
     return found
+
+
+def _without_comments(css: str) -> str:
+    out, pos = [], 0
+    while (start := css.find("/*", pos)) >= 0:
+        out.append(css[pos:start])
+        end = css.find("*/", start + 2)
+        pos = len(css) if end < 0 else end + 2
+    return "".join(out) + css[pos:]
+
+
+def _top_level_rules(css: str):
+    """(prelude, body) of each rule at nesting depth 0, found in one pass over the braces."""
+    depth, prelude_start, body_start = 0, 0, 0
+    for brace in re.finditer(r"[{}]", css):
+        if brace.group() == "{":
+            if depth == 0:
+                body_start = brace.end()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                yield css[prelude_start : body_start - 1], css[body_start : brace.start()]
+                prelude_start = brace.end()
 
 
 def _hides(style: str) -> bool:

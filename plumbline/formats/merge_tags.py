@@ -24,12 +24,9 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(
-    r"\{\{\s*[#/^!>~][\s\S]*?\}\}"  # {{#if x}} {{/if}} {{^x}} {{! comment }} {{> partial}}
-    r"|\{\{~?\s*else(?:\s[^}]*)?~?\s*\}\}"  # {{else}} {{else if y}}
-    r"|\{%-?[\s\S]*?-?%\}"  # Liquid / Jinja / HubL statements
-    r"|\{#[\s\S]*?#\}"  # Jinja comments
-)
+_CONTROL_OPEN = re.compile(r"\{\{~?\s*(?:[#/^!>~]|else\b)|\{%|\{#")  # {{#if}} {{/if}} {{else}} {{! }} {% %} {# #}
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+MAX_TAG = 2000  # a "tag" longer than this is not one: leave the text alone
 _VALUE = re.compile(
     r"\{\{\{\s*(?P<t3>[^{}]{1,80}?)\s*\}\}\}"  # {{{ raw }}}
     r"|\{\{-?\s*(?P<t2>[^{}]{1,120}?)\s*-?\}\}"  # {{ first_name }}  {{ x | default: "y" }}
@@ -61,14 +58,30 @@ def normalise(text: str) -> str:
     """Replace merge tags with neutral stand-ins; the result has the same newlines."""
     if "{" not in text and "|*" not in text and "%%" not in text:
         return text
-    text = _CONTROL.sub(lambda m: _join_gap(m) + "\n" * m.group().count("\n"), text)
-    return _VALUE.sub(_stand_in, text)
+    return _VALUE.sub(_stand_in, _remove_control_tags(text))
 
 
-def _join_gap(match: re.Match) -> str:
+def _remove_control_tags(text: str) -> str:
+    """Drop control tags, keeping their newlines, in one pass (hostile input cannot make it quadratic)."""
+    out, pos, search = [], 0, 0
+    next_close: dict[str, int] = {}
+    while match := _CONTROL_OPEN.search(text, search):
+        start, closer = match.start(), _CLOSERS[text[match.start() : match.start() + 2]]
+        if next_close.get(closer, -2) < match.end() and next_close.get(closer) != -1:
+            next_close[closer] = text.find(closer, match.end())
+        end = next_close[closer]
+        if end < 0 or end - match.end() > MAX_TAG:
+            search = match.end()
+            continue
+        end += 2
+        out += [text[pos:start], _join_gap(text, start, end), "\n" * text.count("\n", start, end)]
+        pos = search = end
+    return "".join(out) + text[pos:]
+
+
+def _join_gap(text: str, start: int, end: int) -> str:
     """A removed control tag between two words must not glue them together."""
-    before = match.string[match.start() - 1 : match.start()]
-    after = match.string[match.end() : match.end() + 1]
+    before, after = text[start - 1 : start], text[end : end + 1]
     return " " if before and after and not before.isspace() and not after.isspace() else ""
 
 

@@ -18,6 +18,7 @@ the rep's; with speakers, --rep is required, as for every transcript.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 
@@ -57,13 +58,14 @@ def load(source, options) -> list[Message]:
     check_reps(source.path, (who for who, said in parsed if said), options)
     labelled = any(who for who, _ in parsed)
     strings = _string_tokens(text)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     blocks, cursor, offset = [], 0, 0
     for who, said in parsed:
         if not said:
             continue
         offset, cursor = _locate(strings, said, cursor, offset)
-        line = text.count("\n", 0, offset) + 1
-        column = offset - text.rfind("\n", 0, offset)
+        line = bisect.bisect_right(line_starts, offset)
+        column = offset - line_starts[line - 1] + 1
         judged = options.is_rep(who) if who else not labelled
         blocks.append(Block(text=_join(said), line=line, column=column, speaker=who, judged=judged))
     return [Message(path=source.path, blocks=tuple(blocks), kind="transcript")]
