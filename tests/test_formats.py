@@ -141,3 +141,12 @@ def test_damaged_files_never_raise_anything_but_input_error(name, tmp_path):
                 load_path(str(path), options)
             except InputError as exc:
                 assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("name", [n for n in FIXTURES if n.endswith((".eml", ".mbox", ".html", ".vtt", ".srt", ".json"))])
+def test_crlf_line_endings_load_the_same(name, tmp_path):
+    """RFC 5322 mail is CRLF on the wire; exports from Windows tools are too."""
+    copy = tmp_path / name
+    copy.write_bytes((DATA / name).read_bytes().replace(b"\n", b"\r\n"))
+    options = options_from(DATA / f"{name}.expected.tsv")
+    assert render(load_path(str(copy), options), options) == render(load_path(str(DATA / name), options), options)

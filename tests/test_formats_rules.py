@@ -149,3 +149,14 @@ def test_unclosed_merge_tags_are_handled_in_linear_time(text):
     start = time.perf_counter()
     assert normalise(text) == text
     assert time.perf_counter() - start < 5
+
+
+def test_email_in_a_legacy_charset_is_decoded_by_its_declared_charset(tmp_path):
+    path = tmp_path / "legacy.eml"
+    path.write_bytes(
+        b"From: Sam <sam@northwind.io>\nTo: a@b.c\nDate: Mon, 3 Mar 2025 09:00:00 +0000\nSubject: Caf\xe9\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\n"
+        b"Hi,\n\nWe met at the caf\xe9 on Tuesday.\n"
+    )
+    [message] = load_path(str(path))
+    assert [(b.line, b.text) for b in message.blocks] == [(8, "Hi,"), (10, "We met at the café on Tuesday.")]
