@@ -202,6 +202,16 @@ def _trim_start(block: Block) -> Block:
     return replace(block, text=text, line=offsets[0], column=column, line_offsets=offsets)
 
 
+def require(path: str, module: str, package: str):
+    """Import a format's parser, or say in one line which package to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(path, f"reading this format needs the '{package}' package: pip install {package}") from None
+
+
 def check_reps(path: str, speakers: Iterable[str], options: LoadOptions) -> None:
     """A transcript is judged only for its reps: refuse one where no speaker is a rep.
 

@@ -14,7 +14,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from plumbline.formats import check_reps
+from plumbline.formats import check_reps, require
 from plumbline.formats.transcript import _turn_header
 from plumbline.model import Block, InputError, Message
 
@@ -44,7 +44,7 @@ def load(source, options) -> list[Message]:
 
 
 def read_paragraphs(path: str, data: bytes) -> list[Paragraph]:
-    import docx
+    docx = require(path, "docx", "python-docx")
     from docx.opc.exceptions import PackageNotFoundError
 
     try:

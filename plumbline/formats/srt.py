@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from plumbline.formats import require
 from plumbline.formats.captions import cue_lines, timing_lines, turns_to_blocks
 from plumbline.model import InputError, Message
 
@@ -22,7 +23,7 @@ def sniff(head: str) -> bool:
 
 
 def load(source, options) -> list[Message]:
-    import srt
+    srt = require(source.path, "srt", "srt")
 
     text = source.text.lstrip("\ufeff")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from plumbline.formats import require
 from plumbline.formats.captions import cue_lines, timing_lines, turns_to_blocks
 from plumbline.model import InputError, Message
 
@@ -24,7 +25,7 @@ def sniff(head: str) -> bool:
 
 
 def load(source, options) -> list[Message]:
-    import webvtt
+    webvtt = require(source.path, "webvtt", "webvtt-py")
     from webvtt.errors import MalformedCaptionError, MalformedFileError
 
     lines = source.text.lstrip("\ufeff").split("\n")
