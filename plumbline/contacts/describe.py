@@ -77,21 +77,22 @@ def select_shown(con, settings: ContactSettings) -> dict[str, tuple[int, int]]:
     return {rule: (n, tid) for rule, n, tid in hidden}
 
 
-def describe(con, settings: ContactSettings, locate: Callable[[int], tuple[str, int]]) -> list[Finding]:
-    """One Finding per shown episode; `locate(tid)` gives the (path, line) of a touch."""
+def describe(con, settings: ContactSettings, locate: Callable[[int, int, int | None], tuple[str, int]]) -> list[Finding]:
+    """One Finding per shown episode; `locate(tid, fid, line)` gives the (path, line) of a touch."""
     members: dict[int, list[Touch]] = {}
     counts: dict[int, int] = {}
     for eid, tid, ts, channel, team, sender, subject, n in con.execute(MEMBERS).fetchall():
         members.setdefault(eid, []).append(Touch(tid, ts, channel, team, sender, subject))
         counts[eid] = n
     rows = con.execute("""SELECT s.eid, s.rule, s.scope, s.tid, s.first_ts, s.last_ts, s.hits, s.peak, s.since_ts,
-                                 t.contact, t.account FROM shown s JOIN touches t ON t.rowid = s.tid ORDER BY s.eid""").fetchall()
+                                 t.contact, coalesce(t.account, split_part(t.contact, '@', 2)), t.fid, t.line
+                          FROM shown s JOIN touches t ON t.rowid = s.tid ORDER BY s.eid""").fetchall()
     findings = []
-    for eid, rule, scope, tid, first_ts, last_ts, hits, peak, since, contact, account in rows:
+    for eid, rule, scope, tid, first_ts, last_ts, hits, peak, since, contact, account, fid, line in rows:
         episode = Episode(rule, scope, first_ts, last_ts, hits, peak, since, contact, account,
                           members.get(eid, []), counts.get(eid, 0))
         message, details = MESSAGES[rule](episode, settings)
-        path, line = locate(tid)
+        path, line = locate(tid, fid, line)
         findings.append(Finding(rule=rule, severity=severity(settings, rule), path=path, line=line, column=1,
                                 message=message, details=details))
     return findings

@@ -16,7 +16,7 @@ from plumbline.contacts.settings import ContactSettings, micros
 from plumbline.contacts.windows import episodes_sql
 
 BATCH = 1024
-PAIR_CHUNK = 2_000_000
+PAIR_CHUNK = 65_536  # pairs per numpy gather: 2 x 65536 x dim floats
 MAX_CHARS = 2000  # the model reads ~256 tokens; the opening of a pitch is what repeats
 
 

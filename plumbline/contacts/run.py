@@ -18,7 +18,11 @@ from plumbline.contacts.settings import ContactSettings
 from plumbline.contacts.tables import load_table
 from plumbline.model import FileResult, Finding, InputError
 
-PROBLEMS = {"timestamp": "unreadable timestamp", "contact": "no contact", "malformed": "malformed row"}
+PROBLEMS = {  # problem → (one, many)
+    "timestamp": ("unreadable timestamp", "unreadable timestamps"),
+    "contact": ("row without a contact", "rows without a contact"),
+    "malformed": ("malformed row", "malformed rows"),
+}
 
 
 @dataclass
@@ -54,7 +58,7 @@ class Run:
                     item.rows, item.malformed, item.lines = loaded.rows, loaded.malformed, loaded.lines
             except InputError as exc:
                 item.error = exc.problem
-        windows.prepare(self.con)
+        windows.prepare(self.con, self.settings)
 
     def on(self, rule: str) -> bool:
         return self.settings.enabled(rule)
@@ -81,8 +85,10 @@ class Run:
         self.file_notices()
         return sorted(found, key=lambda f: (f.path, f.line, f.rule))
 
-    def locate(self, tid: int) -> tuple[str, int]:
-        fid, line = self.con.execute(f"SELECT fid, line FROM touches WHERE rowid = {int(tid)}").fetchone()
+    def locate(self, tid: int, fid: int | None = None, line: int | None = None) -> tuple[str, int]:
+        """(path, line) of a touch; pass fid and line when the caller already fetched them."""
+        if fid is None:
+            fid, line = self.con.execute(f"SELECT fid, line FROM touches WHERE rowid = {int(tid)}").fetchone()
         item = self.inputs[fid]
         return item.path, line if line is not None else item.lines.line(tid)
 
@@ -124,7 +130,7 @@ class Run:
                 path, line = self.locate(tid)
                 self.inputs[fid].findings.append(self.notice(
                     "duplicate-rows", path, line, f"{count} duplicate row{'s' if count != 1 else ''} counted once "
-                    f"(same time, contact, channel and sender as an earlier row); the first is here"))
+                    f"(same time, contact, channel and sender as an earlier row); the first duplicate is here"))
 
     def unreadable(self, item: Input, problems: list[tuple[str, int, int]]) -> Finding:
         merged: dict[str, list[int]] = {}
@@ -133,7 +139,7 @@ class Run:
             entry[0] += count
             entry[1] = min(entry[1], line)
         total = sum(count for count, _ in merged.values())
-        parts = ", ".join(f"{count} {PROBLEMS[p]}{'s' if count != 1 else ''} (first at line {line})"
+        parts = ", ".join(f"{count} {PROBLEMS[p][count != 1]} (first at line {line})"
                           for p, (count, line) in sorted(merged.items(), key=lambda kv: kv[1][1]))
         first_line = min(line for _, line in merged.values())
         return self.notice("unreadable-rows", item.path, first_line,

@@ -62,10 +62,7 @@ def normalised_columns(settings: ContactSettings) -> dict[str, str]:
     """
     ts = timestamp_sql("r_timestamp", settings)
     contact = "nullif(lower(trim(CASE WHEN contains(r_contact, '<') THEN regexp_extract(r_contact, '<([^>]*)>', 1) ELSE r_contact END)), '')"
-    domain = f"nullif(split_part({contact}, '@', 2), '')"
-    freemail = "[" + ", ".join(quote(d) for d in settings.freemail_domains) + "]::VARCHAR[]"
-    account = (f"coalesce(nullif(lower(trim(r_account)), ''), "
-               f"CASE WHEN NOT list_contains({freemail}, {domain}) THEN {domain} END)")
+    account = "nullif(lower(trim(r_account)), '')"  # the email domain stands in later (windows.KEYED)
     sender = "nullif(lower(trim(CASE WHEN contains(r_sender, '<') THEN regexp_extract(r_sender, '<([^>]*)>', 1) ELSE r_sender END)), '')"
     return {
         "ts": ts,

@@ -180,8 +180,8 @@ def parse_duration(value: Any, where: str) -> timedelta:
 
 def format_duration(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
-    for unit in ("w", "d", "h", "m"):
-        if seconds % _UNITS[unit] == 0:
+    for unit in ("d", "h", "m"):
+        if seconds % _UNITS[unit] == 0 and (unit != "d" or seconds >= 2 * 86400):  # 24h reads better than 1d
             return f"{seconds // _UNITS[unit]}{unit}"
     return f"{seconds}s"
 

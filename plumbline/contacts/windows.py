@@ -9,6 +9,7 @@ episode becomes one row of the `episodes` table, so output grows with incidents,
 """
 from __future__ import annotations
 
+from plumbline.contacts.session import quote
 from plumbline.contacts.settings import ContactSettings, micros
 
 EPISODES_DDL = """
@@ -27,21 +28,32 @@ CREATE TABLE episodes (
 KEYED = """
 CREATE TABLE k AS
 SELECT rowid AS tid, fid, ts, hash(contact) AS ck,
-       CASE WHEN account IS NOT NULL THEN hash(account) END AS ak,
+       CASE WHEN account IS NOT NULL THEN hash(account)
+            WHEN contains(contact, '@') THEN hash(split_part(contact, '@', 2)) END AS ak,
        CASE WHEN sender IS NOT NULL THEN hash(sender) END AS sk,
        hash(channel) AS chk, channel,
        CASE team WHEN 'marketing' THEN true WHEN 'sales' THEN false END AS mk,
        CASE WHEN body IS NOT NULL THEN hash(body) END AS bh, template,
-       opt OR opt_since IS NOT NULL AS opt, opt_since, opt_until,
-       row_number() OVER (PARTITION BY ts, hash(contact), hash(channel), hash(sender) ORDER BY rowid) > 1 AS dup
+       opt OR opt_since IS NOT NULL AS opt, opt_since, opt_until, false AS dup
 FROM touches WHERE problem IS NULL
+"""
+DUPLICATES = """
+UPDATE k SET dup = true WHERE tid IN (
+    SELECT tid FROM (SELECT tid, row_number() OVER (PARTITION BY ts, ck, chk, sk ORDER BY tid) AS copy FROM k)
+    WHERE copy > 1)
 """
 
 
-def prepare(con) -> None:
-    """Key every readable touch by hashed contact/account/sender (fast sorts) and mark duplicates."""
+def prepare(con, settings: ContactSettings) -> None:
+    """Key every readable touch by hashed contact/account/sender (fast sorts) and mark duplicates.
+
+    A touch without an account column value counts for its contact's email domain, unless
+    that is a freemail domain (gmail.com is nobody's account)."""
     con.execute(KEYED)
+    con.execute(DUPLICATES)  # a window of its own: much cheaper than inside KEYED's projection
     con.execute(EPISODES_DDL)
+    domains = ", ".join(f"({quote(d)})" for d in settings.freemail_domains) or "(NULL)"
+    con.execute(f"CREATE TABLE freemail AS SELECT hash(d) AS ak FROM (VALUES {domains}) f(d)")
 
 
 def episodes_sql(rule: str, scope: str, hits: str, keys: str, gap: int, peak: str = "NULL") -> str:
@@ -107,10 +119,10 @@ def account_saturation(con, settings: ContactSettings) -> None:
     hits = f"""SELECT tid, ak, ts, ts - {window - 1} AS start_ts, senders, NULL::BIGINT AS other,
                       CASE WHEN senders > {senders} THEN 'senders' ELSE 'touches' END AS why
                FROM (SELECT tid, ak, ts,
-                       lag(ts, {touches}) OVER (PARTITION BY ak ORDER BY ts, tid) AS lag_ts,
+                       lag(ts, {touches}) OVER (PARTITION BY ak ORDER BY ts) AS lag_ts,  -- same sort as below
                        count(DISTINCT sk) OVER (PARTITION BY ak ORDER BY ts RANGE BETWEEN {window - 1} PRECEDING AND CURRENT ROW) AS senders
                      FROM k WHERE NOT dup AND ak IN (
-                       SELECT ak FROM k WHERE NOT dup AND ak IS NOT NULL GROUP BY ak
-                       HAVING count(*) > {touches} OR count(DISTINCT sk) > {senders}))
+                       SELECT ak FROM k WHERE NOT dup AND ak IS NOT NULL AND ak NOT IN (SELECT ak FROM freemail)
+                       GROUP BY ak HAVING count(*) > {touches} OR count(DISTINCT sk) > {senders}))
                WHERE ts - lag_ts < {window} OR senders > {senders}"""
     con.execute(episodes_sql("account-saturation", "first(why ORDER BY ts, tid)", hits, "ak", window, peak="senders"))
