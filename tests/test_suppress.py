@@ -17,15 +17,14 @@ from plumbline.suppress import scan
 CASES = sorted(p[: -len(".expected.json")] for p in glob.glob(os.path.join(DATA, "suppress", "*.expected.json")))
 
 
-@pytest.fixture(scope="module")
-def judge():
-    from conftest import FakeEncoder
+@pytest.fixture
+def judge(fake_encoder):
     from plumbline.judge import JudgeSettings
     from plumbline.pipeline import prepare_judge
     from plumbline.plumbline_file import load_plumbline
 
     return prepare_judge(load_plumbline(os.path.join(DATA, "plumbline")), JudgeSettings(judge="thresholds"),
-                         encoder=FakeEncoder(), use_cache=False)
+                         encoder=fake_encoder, use_cache=False)
 
 
 def test_there_are_cases():
