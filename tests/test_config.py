@@ -179,3 +179,27 @@ def test_second_run_does_not_re_embed_the_plumb_line(project, fake_encoder):
     assert fake_encoder.calls == 3
     run_check("templates/good.txt", "--no-cache")
     assert fake_encoder.calls == 5  # without the cache the plumb line is embedded again
+
+
+TOUCHES = """timestamp,contact,channel,team,sender
+2024-05-06T09:00:00+00:00,ana@acme.com,email,sales,rep1@vendor.com
+2024-05-07T09:00:00+00:00,ana@acme.com,call,sales,rep1@vendor.com
+2024-05-08T09:00:00+00:00,ana@acme.com,sms,sales,rep1@vendor.com
+2024-05-09T09:00:00+00:00,ana@acme.com,linkedin,sales,rep1@vendor.com
+2024-05-12T09:00:00+00:00,ana@acme.com,meeting,sales,rep1@vendor.com
+"""
+
+
+def test_contacts_reads_its_table_from_the_discovered_config(project):
+    """The [contacts] table is passed through untouched to `plumbline contacts`, which validates it."""
+    from click.testing import CliRunner
+
+    from plumbline.cli import main
+
+    log = write(project, "touches.csv", TOUCHES)
+    assert CliRunner().invoke(main, ["contacts", log]).exit_code == 1  # 5 touches in 7 days: over the default 4
+    write(project, "plumbline.toml", 'plumbline = "plumbline"\nfail_on = "error"\n[contacts]\nmax_touches = 5\n')
+    assert CliRunner().invoke(main, ["contacts", log, "--fail-on", "warning"]).exit_code == 0
+    write(project, "plumbline.toml", '[contacts]\nmax_touchez = 5\n')
+    result = CliRunner().invoke(main, ["contacts", log])
+    assert result.exit_code == 2 and "contacts.max_touchez" in result.output

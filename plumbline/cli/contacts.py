@@ -5,19 +5,18 @@ import sys
 
 import click
 
-from plumbline.cli.options import output_options, write_report
+from plumbline.cli.options import config_option, output_options, write_report
 from plumbline.decide import EXIT_USAGE
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="TOML file with a [contacts] table (or [tool.plumbline.contacts] in pyproject.toml).")
+@config_option  # the [contacts] table of plumbline.toml, or [tool.plumbline.contacts] in pyproject.toml
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override one setting, over --config (repeatable): --set max_touches=5 --set window=10d "
                    "--set columns.contact=Email.")
 @output_options
-def contacts(paths, config_path, overrides, fmt, output, fail_on):
+def contacts(paths, config, overrides, fmt, output, fail_on):
     """Check touch logs in PATHS (CSV, JSONL, .eml, .mbox files or directories) for over-contact,
     account saturation, marketing/sales collisions, repeated pitches and touches after opt-out.
 
@@ -28,7 +27,7 @@ def contacts(paths, config_path, overrides, fmt, output, fail_on):
     from plumbline.model import ConfigError
 
     try:
-        settings = load_settings(config_path, overrides)
+        settings = load_settings(config, overrides)
         report = check_contacts(paths, settings)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -40,34 +39,17 @@ def contacts(paths, config_path, overrides, fmt, output, fail_on):
     sys.exit(exit_code(report, fail_on))
 
 
-def load_settings(config_path: str | None, overrides: tuple[str, ...]):
-    """File values first, then --set values on top; both validated by ContactSettings."""
+def load_settings(config, overrides: tuple[str, ...]):
+    """File values first (the [contacts] table of the config file), then --set values on top;
+    both validated by ContactSettings."""
     from plumbline.contacts.settings import ContactSettings
 
     settings = ContactSettings()
-    if config_path:
-        settings = ContactSettings.from_mapping(read_contacts_table(config_path), f"{config_path} [contacts]")
+    if config.contacts:
+        settings = ContactSettings.from_mapping(config.contacts, f"{config.source} [contacts]")
     if overrides:
         settings = settings.merged(parse_overrides(overrides), "--set")
     return settings
-
-
-def read_contacts_table(path: str) -> dict:
-    import tomllib
-
-    from plumbline.model import ConfigError
-
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read TOML: {exc}") from None
-    table = data.get("contacts")
-    if table is None:
-        tool = data.get("tool")
-        plumbline = tool.get("plumbline") if isinstance(tool, dict) else None
-        table = plumbline.get("contacts", {}) if isinstance(plumbline, dict) else {}
-    return table
 
 
 def parse_overrides(overrides: tuple[str, ...]) -> dict:
