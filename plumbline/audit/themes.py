@@ -122,7 +122,7 @@ def _phrases(doc, brand_names: Sequence[str]) -> dict[str, str]:
         key = " ".join([t.text.lower() for t in tokens[:-1]] + [head])
         if len(key) < 3 or key in VAGUE_NOUNS or key in brands or any(b in key for b in brands if len(b) > 3):
             continue
-        out[key] = "".join(t.text_with_ws for t in tokens).strip()
+        out[key] = doc.text[tokens[0].idx:tokens[-1].idx + len(tokens[-1].text)]
         if len(tokens) > 1 and head not in VAGUE_NOUNS and len(head) > 2 and tokens[-1].pos_ == "NOUN":
             out.setdefault(head, tokens[-1].text)  # "implementation fee" also counts toward "fee"
     return out

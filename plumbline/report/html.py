@@ -34,6 +34,7 @@ def _environment():
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = pct
     env.filters["num"] = lambda n: f"{n:,}"
+    env.filters["basename"] = lambda path: path.replace("\\", "/").rsplit("/", 1)[-1]
     return env
 
 
@@ -192,6 +193,20 @@ def map_view(summary: AuditSummary, width: int = 920, height: int = 520) -> dict
             "counts": {label: sum(1 for s in sentences if s["label"] == label) for label in LABELS}}
 
 
-def worst_view(message) -> dict:
-    return {"m": message, "sentences": [
-        {"s": s, "flagged": s.label in OFF_PLUMB_LINE, "color": LABEL_COLORS[s.label]} for s in message.sentences]}
+def worst_view(message, keep_all: int = 12) -> dict:
+    """A long message shows its flagged sentences with one sentence of context either side;
+    the rest becomes "…"."""
+    flagged = [s.label in OFF_PLUMB_LINE for s in message.sentences]
+    shown = [True] * len(flagged)
+    if len(flagged) > keep_all:
+        shown = [any(flagged[max(0, i - 1):i + 2]) for i in range(len(flagged))]
+    items, gap = [], False
+    for s, is_flagged, is_shown in zip(message.sentences, flagged, shown):
+        if not is_shown:
+            if not gap:
+                items.append({"gap": True})
+            gap = True
+            continue
+        gap = False
+        items.append({"gap": False, "s": s, "flagged": is_flagged})
+    return {"m": message, "sentences": items, "count": len(flagged)}
