@@ -203,3 +203,11 @@ def test_contacts_reads_its_table_from_the_discovered_config(project):
     write(project, "plumbline.toml", '[contacts]\nmax_touchez = 5\n')
     result = CliRunner().invoke(main, ["contacts", log])
     assert result.exit_code == 2 and "contacts.max_touchez" in result.output
+
+
+def test_a_repository_wide_run_never_judges_the_plumb_line(project):
+    result = run_check(".", "--format", "json")
+    paths = [f["path"] for f in json.loads(result.stdout)["files"]]
+    assert sorted(paths) == [os.path.join(".", "templates", "drift.txt"), os.path.join(".", "templates", "good.txt")]
+    named = run_check("plumbline/filing-risk.md", "templates/good.txt", "--format", "json")
+    assert [f["path"] for f in json.loads(named.stdout)["files"]] == ["templates/good.txt"]
