@@ -116,9 +116,10 @@ class FakeEncoder:
     """Hashed bag of words, L2-normalised: deterministic, model-free, similar text → similar vector."""
 
     def encode(self, texts):
-        import numpy as np
         import re
         import zlib
+
+        import numpy as np
 
         out = np.zeros((len(texts), 256), dtype=np.float32)
         for i, text in enumerate(texts):

@@ -24,9 +24,12 @@ def default_encoder():
     return load_encoder()
 
 
-def check_contacts(paths: Iterable[str], settings: ContactSettings = ContactSettings(),
+def check_contacts(paths: Iterable[str], settings: ContactSettings | None = None,
                    encoder_factory: Callable[[], object] = default_encoder) -> Report:
-    """Run every enabled contact rule over the touch logs in `paths` (files or directories)."""
+    """Run every enabled contact rule over the touch logs in `paths` (files or directories).
+
+    `encoder_factory` is called only if near-duplicate bodies need comparing (tests pass a fake)."""
+    settings = settings or ContactSettings()
     from plumbline.contacts.run import Run
     from plumbline.formats import expand_paths
 

@@ -68,7 +68,7 @@ ORDER BY m.eid, m.ts, m.tid
 def select_shown(con, settings: ContactSettings) -> dict[str, tuple[int, int]]:
     """Keep the first max_findings_per_rule episodes of each rule; return rule → (hidden, first hidden tid)."""
     cap = settings.max_findings_per_rule or 2**62
-    con.execute(f"""
+    con.execute("""
     CREATE TEMP TABLE ranked AS
     SELECT *, row_number() OVER (PARTITION BY rule ORDER BY first_ts, tid) AS rank FROM episodes""")
     con.execute(f"CREATE TEMP TABLE shown AS SELECT row_number() OVER (ORDER BY rule, rank) AS eid, * FROM ranked WHERE rank <= {cap}")

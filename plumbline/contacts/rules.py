@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from plumbline.judge.rules import Rule
 
-
 OVER_CONTACT = Rule(
     "over-contact",
     "More touches to one contact in a rolling window than the limit, all channels or one channel.",
     "warning",
     bad_example="5 touches (any channels) to ana@acme.com within 7 days, or 4 emails within 7 days",
     good_example="4 touches within 7 days with at most 3 on one channel",
+    help="Settings: window (7d), max_touches (4, all channels), max_touches_per_channel (3). One finding per contact and episode; a per-channel episode inside an all-channel one is not repeated.",
 )
 ACCOUNT_SATURATION = Rule(
     "account-saturation",
@@ -19,6 +19,7 @@ ACCOUNT_SATURATION = Rule(
     "warning",
     bad_example="4 different reps touching people at acme.com within 7 days, or 21 touches",
     good_example="3 reps and 20 touches within 7 days",
+    help="Settings: account_window (7d), account_max_senders (3), account_max_touches (20). The account column, else the contact's email domain unless it is in freemail_domains.",
 )
 CROSS_TEAM_COLLISION = Rule(
     "cross-team-collision",
@@ -26,6 +27,7 @@ CROSS_TEAM_COLLISION = Rule(
     "warning",
     bad_example="a campaign email at 09:00 and a sales call at 15:00 the same day",
     good_example="the sales call 24 hours or more after the campaign email",
+    help="Settings: collision_gap (24h); teams from the team column (sales_teams, marketing_teams) or sender patterns (sales_senders, marketing_senders).",
 )
 REPEAT_PITCH = Rule(
     "repeat-pitch",
@@ -33,6 +35,7 @@ REPEAT_PITCH = Rule(
     "warning",
     bad_example="the same cold email body sent to ana@acme.com on Monday and again on Thursday",
     good_example="a first email and a different follow-up",
+    help="Settings: repeat_window (30d), repeat_similarity (0.9), repeat_lookback (10), max_embedded_bodies. Equal bodies or template ids need no model; other pairs are compared by embedding.",
 )
 AFTER_OPT_OUT = Rule(
     "contact-after-opt-out",
@@ -40,6 +43,7 @@ AFTER_OPT_OUT = Rule(
     "error",
     bad_example="ana@acme.com opted out on 1 March and got a call on 3 March",
     good_example="the call was on 28 February",
+    help="Columns opted_out (a value in opt_out_values), opted_out_since, opted_out_until. Without a since-time the flagged row's own time starts the quiet period.",
 )
 UNREADABLE_ROWS = Rule(
     "unreadable-rows",

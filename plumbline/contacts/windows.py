@@ -87,7 +87,7 @@ def over_contact(con, settings: ContactSettings, collisions: bool) -> None:
     hits = f"SELECT tid, ck, ts, start_ts, NULL::BIGINT AS other FROM contact_pass WHERE ts - start_ts < {window}"
     con.execute(episodes_sql("over-contact", "'all'", hits, "ck", window))
     if collisions:
-        hits = f"""SELECT c.tid, c.ck, c.ts, o.ts AS start_ts, o.tid AS other FROM contact_pass c
+        hits = """SELECT c.tid, c.ck, c.ts, o.ts AS start_ts, o.tid AS other FROM contact_pass c
                    JOIN k o ON o.ck = c.ck AND NOT o.dup AND o.mk = NOT c.mk
                     AND o.ts = CASE WHEN c.mk THEN c.last_sales ELSE c.last_marketing END
                    WHERE ts_gap_ok QUALIFY row_number() OVER (PARTITION BY c.tid ORDER BY o.tid DESC) = 1"""
@@ -97,11 +97,14 @@ def over_contact(con, settings: ContactSettings, collisions: bool) -> None:
 
 
 def over_contact_per_channel(con, settings: ContactSettings) -> None:
-    """Per-channel episodes, dropped where an all-channel episode already covers that time."""
+    """Per-channel episodes, dropped where an all-channel episode already covers that time.
+
+    Touches without a channel are left out: their 'unknown' channel is not a channel."""
     window, limit = micros(settings.window), settings.max_touches_per_channel
     hits = f"""SELECT tid, ck, chk, channel, ts, start_ts, NULL::BIGINT AS other FROM (
                  SELECT tid, ck, chk, channel, ts, lag(ts, {limit}) OVER (PARTITION BY ck, chk ORDER BY ts, tid) AS start_ts
-                 FROM k WHERE NOT dup AND ck IN (SELECT ck FROM k WHERE NOT dup GROUP BY ck, chk HAVING count(*) > {limit}))
+                 FROM k WHERE NOT dup AND channel <> 'unknown'
+                   AND ck IN (SELECT ck FROM k WHERE NOT dup GROUP BY ck, chk HAVING count(*) > {limit}))
                WHERE ts - start_ts < {window}"""
     con.execute(episodes_sql("over-contact-channel", "first(channel)", hits, "ck, chk", window))
     con.execute("""

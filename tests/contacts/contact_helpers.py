@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+
 import tomllib
 
 from plumbline.contacts.settings import ContactSettings

@@ -8,11 +8,10 @@ import glob
 import os
 
 import pytest
+from contact_helpers import CASES, settings_for
 
 from plumbline.contacts import check_contacts
 from plumbline.contacts.rules import RULES
-
-from contact_helpers import CASES, settings_for
 
 LOGS = sorted(p for p in glob.glob(os.path.join(CASES, "*")) if p.endswith((".csv", ".jsonl")))
 
@@ -28,7 +27,7 @@ def expected(path: str) -> list[tuple[str, str]]:
 
 
 def actual(report) -> list[tuple[str, str]]:
-    rows = [(f"error", r.error) for r in report.files if r.error]
+    rows = [("error", r.error) for r in report.files if r.error]
     rows += [(f"{f.rule} {f.line}", f.message) for f in report.all_findings]
     return rows
 

@@ -9,7 +9,7 @@ BODY = "Hi Ana,\n\nTeams like yours close the books two days sooner with automat
 
 
 def eml(date: str, to: str = "Ana <ana@acme.com>", cc: str = "Boss <boss@vendor.com>", body: str = BODY) -> str:
-    headers = [f"From: Rep One <rep1@vendor.com>", f"To: {to}", f"Cc: {cc}", f"Subject: Quick question",
+    headers = ["From: Rep One <rep1@vendor.com>", f"To: {to}", f"Cc: {cc}", "Subject: Quick question",
                f"Message-ID: <{abs(hash(date))}@vendor.com>", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
     if date:
         headers.insert(3, f"Date: {date}")
