@@ -11,7 +11,7 @@ import numpy as np
 from plumbline.corpus import Company, load_companies, match_gold, read_gold
 from plumbline.judge import JudgeSettings, probabilities
 from plumbline.judge.classifier import JudgeModel, fit, fit_temperature, with_temperature
-from plumbline.judge.features import SentenceScores
+from plumbline.judge.features import REFERENCE_LABELS, REFERENCE_WIDTH, SentenceScores, reference_features
 from plumbline.model import LABELS
 
 FLAGGED = ("drift", "off-message")
@@ -24,10 +24,12 @@ class CompanyData:
     gold: list[str]
     gold_story: list[str | None]
     texts: list[str]
+    embed_texts: list[str]  # what was embedded (brand names masked): the judge's reference texts
     missed_flagged: int  # labelled drift/off-message rows no segmented sentence matched
     unlabelled: int
     unmatched: int
     prospect_judged: int  # prospect rows that were segmented as rep sentences (must be 0)
+    vectors: np.ndarray | None = None  # sentence embeddings, row-aligned with gold
 
 
 def prepare_company(company: Company, encoder) -> CompanyData:
@@ -53,8 +55,8 @@ def prepare_company(company: Company, encoder) -> CompanyData:
     vectors = encoder.encode([s.embed_text for s in sentences])
     return CompanyData(
         company, score_sentences(sentences, vectors, judge.index), [g.label for _, g in pairs],
-        [g.story for _, g in pairs], [s.text for s in sentences],
-        sum(1 for g in unmatched if g.label in FLAGGED), unlabelled, len(unmatched), prospect_judged,
+        [g.story for _, g in pairs], [s.text for s in sentences], [s.embed_text for s in sentences],
+        sum(1 for g in unmatched if g.label in FLAGGED), unlabelled, len(unmatched), prospect_judged, vectors,
     )
 
 
@@ -65,22 +67,40 @@ def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = Non
         return model
     logits, gold = [], []
     for i, held in enumerate(data):
-        fold = _fit(data[:i] + data[i + 1:], c)
-        logits.append(fold.logits(held.scores.features))
+        others = data[:i] + data[i + 1:]
+        logits.append(_fit(others, c).logits(features_against(held, others)))
         gold += held.gold
     return with_temperature(model, fit_temperature(np.vstack(logits), gold))
 
 
+def features_against(company: CompanyData, references: list[CompanyData]) -> np.ndarray:
+    """The company's features with the reference block computed from other companies only."""
+    vectors = {label: np.vstack([r.vectors[[i for i, g in enumerate(r.gold) if g == label]] for r in references])
+               for label in REFERENCE_LABELS}
+    features = company.scores.features.copy()
+    features[:, -REFERENCE_WIDTH:] = reference_features(company.vectors, vectors)
+    return features
+
+
 def _fit(data: list[CompanyData], c: float, meta: dict | None = None) -> JudgeModel:
-    features = np.vstack([d.scores.features for d in data])
+    """Each company's reference features come from the others, as they will for a new company."""
+    features = np.vstack([features_against(d, [r for r in data if r is not d]) for d in data])
     labels = [label for d in data for label in d.gold]
-    return fit(features, labels, c, meta)
+    references = {label: [t for d in data for t, g in zip(d.embed_texts, d.gold) if g == label] for label in REFERENCE_LABELS}
+    return fit(features, labels, c, meta, references)
+
+
+def predict(model: JudgeModel, company: CompanyData, references: list[CompanyData]) -> np.ndarray:
+    return model.predict_proba(features_against(company, references))
 
 
 def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[np.ndarray]:
     """Probabilities for each company from a model (and temperature) that never saw it."""
-    return [probabilities(held.scores, train_model(data[:i] + data[i + 1:], c), JudgeSettings())
-            for i, held in enumerate(data)]
+    probas = []
+    for i, held in enumerate(data):
+        others = data[:i] + data[i + 1:]
+        probas.append(predict(train_model(others, c), held, others))
+    return probas
 
 
 def metrics(data: list[CompanyData], probas: list[np.ndarray]) -> dict:

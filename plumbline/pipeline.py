@@ -26,6 +26,7 @@ class Judge:
     model: object
     settings: JudgeSettings
     titles: dict = field(default_factory=dict)
+    references: dict = field(default_factory=dict)  # label -> embedded reference sentences
 
 
 def prepare_judge(
@@ -57,7 +58,22 @@ def prepare_judge(
     else:
         vectors = encoder.encode(texts)
     titles = {s.id: s.title for s in plumbline.stories}
-    return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles)
+    references = embed_references(judge_model, encoder, use_cache) if settings.judge == "model" else {}
+    return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles, references)
+
+
+def embed_references(judge_model, encoder, use_cache: bool = True) -> dict:
+    """The trained judge's labelled reference sentences, embedded once (and cached on disk)."""
+    from plumbline.cache import cached_matrix
+
+    references = {}
+    for label, texts in (judge_model.references.items() if judge_model is not None else ()):
+        texts = list(texts)
+        if use_cache:
+            references[label] = cached_matrix(encoder.fingerprint, texts, lambda t=texts: encoder.encode(t))
+        else:
+            references[label] = encoder.encode(texts)
+    return references
 
 
 def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedded | None = None) -> tuple[list[Sentence], list]:
@@ -76,7 +92,7 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
     vectors = judge.encoder.encode([s.embed_text for s in sentences])
     if on_embedded:
         on_embedded(messages, sentences, vectors)
-    scores = score_sentences(sentences, vectors, judge.index)
+    scores = score_sentences(sentences, vectors, judge.index, judge.references)
     return sentences, judge_sentences(sentences, scores, judge.model, judge.settings)
 
 

@@ -73,16 +73,42 @@ def _read_entry(file: str) -> tuple[dict, str]:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         raise PlumbLineError(f"{file}: front matter is not closed (no second '---' line)") from None
+    front = lines[1:end]
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.safe_load("\n".join(front)) or {}
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        detail = f" at line {where.line + 2}" if where else ""
-        raise PlumbLineError(f"{file}: front matter is not valid YAML{detail}") from None
+        meta = _plain_front_matter(front)  # marketers write "title: Proof: 3,000 homes"
+        if meta is None:
+            where = getattr(exc, "problem_mark", None)
+            detail = f" at line {where.line + 2}" if where else ""
+            raise PlumbLineError(f"{file}: front matter is not valid YAML{detail}") from None
     if not isinstance(meta, dict):
         raise PlumbLineError(f"{file}: front matter must be 'key: value' lines")
     body = "\n".join(lines[end + 1 :]).strip()
     return _validate(file, meta, body), body
+
+
+def _plain_front_matter(lines: list[str]) -> dict | None:
+    """Read `key: value` lines whose values contain colons (invalid YAML, obvious intent).
+    Values stay strings; a `#` after whitespace starts a comment, as in YAML."""
+    import yaml
+
+    meta = {}
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z_]+", key.strip()) or line[:1].isspace():
+            return None
+        value = re.split(r"\s#", value, maxsplit=1)[0].strip()
+        if value.startswith("["):
+            try:
+                meta[key.strip()] = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return None
+        else:
+            meta[key.strip()] = value.strip("'\"")
+    return meta
 
 
 def _validate(file: str, meta: dict, body: str) -> dict:

@@ -37,6 +37,8 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["price", "prices", "quote", "offer", "rate", "bid"]}}],
         [{"LOWER": "price"}, {"LOWER": {"IN": ["match", "matching"]}}],
         [{"LOWER": "price"}, {"TEXT": "-"}, {"LOWER": {"IN": ["match", "matching"]}}],
+        [{"LOWER": {"IN": ["match", "beat"]}}, {"LOWER": {"IN": ["it", "that", "them", "this", "theirs", "whatever"]}}],
+        [{"LOWER": {"IN": ["match", "beat"]}}, {"LIKE_NUM": True}],
     ],
 }
 
@@ -45,7 +47,9 @@ GUARANTEE_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["guaranteed", "guarantee", "guarantees", "guaranteeing", "promise", "promised", "promises"]}}],
         [{"LIKE_NUM": True}, {"TEXT": "%"}, {"LOWER": {"IN": ["sure", "certain", "guaranteed", "risk-free", "safe", "uptime", "accurate", "secure"]}}],
         [{"LOWER": {"IN": ["never", "zero"]}}, {"OP": "?"}, {"LOWER": {"IN": ["again", "fail", "fails", "breach", "breaches", "breakdown", "breakdowns", "downtime", "risk", "errors", "mistakes", "outage", "outages"]}}],
-        [{"LOWER": "no"}, {"LOWER": "way"}],
+        [{"LOWER": "never"}, {"IS_ALPHA": True, "OP": "{0,9}"}, {"LOWER": "again"}],
+        [{"LOWER": "bet"}, {"LOWER": {"IN": ["my", "the"]}}, {"LOWER": {"IN": ["job", "life", "house", "farm", "reputation"]}}],
+        [{"LOWER": {"IN": ["not", "never"]}}, {"LOWER": {"IN": ["a", "one"]}}, {"LOWER": "single"}],
         [{"LOWER": "can"}, {"LOWER": "not"}, {"LOWER": "fail"}],
         [{"LOWER": {"IN": ["risk-free", "bulletproof", "foolproof", "unhackable"]}}],
     ],
@@ -64,9 +68,14 @@ def build_matcher(vocab):
     return matcher
 
 
+def _as_promised(span, start: int) -> bool:
+    """'As promised, here is the deck' keeps a promise; it does not make one."""
+    return start > 0 and span[start].lower_ == "promised" and span[start - 1].lower_ == "as"
+
+
 def cues(span, matcher) -> tuple[str, ...]:
     """The pattern names found in a spaCy span, e.g. ("discount:percent-off",)."""
     vocab = span.doc.vocab
-    found = {vocab.strings[match_id] for match_id, _, _ in matcher(span)}
+    found = {vocab.strings[match_id] for match_id, start, _ in matcher(span) if not _as_promised(span, start)}
     found.update(f"entity:{ent.label_}" for ent in span.ents if ent.label_ in ENTITY_SIGNALS)
     return tuple(sorted(found))

@@ -23,6 +23,12 @@ def test_loads_stories_avoids_and_brand(tmp_path):
     assert pl.story("discounts").examples[-2:] == ("I can take 20% off today.", "Special price if you sign by Friday.")
 
 
+def test_colon_in_title_and_inline_comments_are_read(tmp_path):
+    text = "---\nid: proof   # stable id\ntitle: Proof: 3,000 homes, No. 1 in Ohio\nkind: story\n---\nBody.\n"
+    pl = load_plumbline(write(tmp_path / "pl", {"a.md": text}))
+    assert (pl.stories[0].id, pl.stories[0].title) == ("proof", "Proof: 3,000 homes, No. 1 in Ohio")
+
+
 def test_split_examples_prose_and_bullets():
     assert split_examples("One thing. Two things!\n\n- a bullet item\n* another one") == [
         "One thing.", "Two things!", "a bullet item", "another one"]

@@ -7,6 +7,11 @@ import sys
 
 import click
 
+from plumbline.corpus import CorpusError
+from plumbline.model import InputError, PlumbLineError
+
+CORPUS_ERRORS = (CorpusError, PlumbLineError, InputError)
+
 ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"), ("flagged_f1", "F1", "{:.3f}"),
         ("story_attribution", "story", "{:.3f}"), ("neutral_flagged", "neutral flagged", "{}"),
         ("prospect_judged", "prospect judged", "{}"), ("ece", "ECE", "{:.3f}"), ("sentences", "sentences", "{}"))
@@ -21,11 +26,14 @@ def evaluate(corpus_dir, c, model_name, json_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
     and score the held-out companies in CORPUS/heldout, which training never reads."""
     from plumbline.embed import load_encoder
-    from plumbline.evaluation import leave_one_company_out, load_corpus, metrics, train_model
+    from plumbline.evaluation import leave_one_company_out, load_corpus, metrics, predict, train_model
     from plumbline.judge import JudgeSettings, probabilities
 
     encoder = load_encoder(model_name)
-    train = load_corpus(os.path.join(corpus_dir, "companies"), encoder)
+    try:
+        train = load_corpus(os.path.join(corpus_dir, "companies"), encoder, warn=_warn)
+    except CORPUS_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
     if len(train) < 2:
         raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
     probas = leave_one_company_out(train, c)
@@ -35,9 +43,12 @@ def evaluate(corpus_dir, c, model_name, json_out):
     results["thresholds_baseline"] = metrics(train, thresholds)
     heldout_dir = os.path.join(corpus_dir, "heldout")
     if os.path.isdir(heldout_dir):
-        held = load_corpus(heldout_dir, encoder)
+        try:
+            held = load_corpus(heldout_dir, encoder, warn=_warn)
+        except CORPUS_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
         model = train_model(train, c)
-        held_probas = [probabilities(d.scores, model, JudgeSettings()) for d in held]
+        held_probas = [predict(model, d, train) for d in held]
         results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_probas)}
         results["heldout"]["overall"] = metrics(held, held_probas)
     _print_table("Leave one company out (corpus/companies)", results["leave_one_company_out"])
@@ -48,6 +59,10 @@ def evaluate(corpus_dir, c, model_name, json_out):
         with open(json_out, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)
     sys.exit(0)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 def _print_table(title: str, by_company: dict) -> None:

@@ -6,6 +6,8 @@ import os
 
 import click
 
+from plumbline.cli.evaluate import CORPUS_ERRORS
+
 
 @click.command()
 @click.option("--corpus", "corpus_dir", default="corpus", show_default=True, type=click.Path(file_okay=False), help="Corpus whose companies/ folder is the training data (heldout/ is never read).")
@@ -19,7 +21,10 @@ def train(corpus_dir, out_path, c, model_name):
     from plumbline.judge.classifier import save
 
     encoder = load_encoder(model_name)
-    data = load_corpus(os.path.join(corpus_dir, "companies"), encoder)
+    try:
+        data = load_corpus(os.path.join(corpus_dir, "companies"), encoder, warn=lambda m: click.echo(f"warning: {m}", err=True))
+    except CORPUS_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
     if len(data) < 2:
         raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
     meta = {

@@ -30,6 +30,7 @@ class JudgeModel:
     intercept: np.ndarray  # (n_classes,)
     temperature: float = 1.0
     meta: dict = field(default_factory=dict)
+    references: dict = field(default_factory=dict)  # label -> texts of labelled training sentences
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.coef.T + self.intercept
@@ -44,20 +45,21 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit(features: np.ndarray, labels: list[str], c: float = 1.0, meta: dict | None = None) -> JudgeModel:
+def fit(features: np.ndarray, labels: list[str], c: float = 1.0, meta: dict | None = None,
+        references: dict | None = None) -> JudgeModel:
     from sklearn.linear_model import LogisticRegression
 
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale < 1e-6] = 1.0
     y = np.array([LABELS.index(label) for label in labels])
-    clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    clf = LogisticRegression(C=c, max_iter=5000)  # unweighted: balanced weights cost precision and calibration
     clf.fit((features - mean) / scale, y)
     coef = np.zeros((len(LABELS), features.shape[1]))
     intercept = np.full(len(LABELS), -30.0)  # a class absent from training is never predicted
     for row, cls in enumerate(clf.classes_):
         coef[cls], intercept[cls] = clf.coef_[row], clf.intercept_[row]
-    return JudgeModel(LABELS, FEATURES, mean, scale, coef, intercept, 1.0, dict(meta or {}))
+    return JudgeModel(LABELS, FEATURES, mean, scale, coef, intercept, 1.0, dict(meta or {}), dict(references or {}))
 
 
 def fit_temperature(logits: np.ndarray, labels: list[str]) -> float:
@@ -74,7 +76,7 @@ def fit_temperature(logits: np.ndarray, labels: list[str]) -> float:
 
 def with_temperature(model: JudgeModel, temperature: float, **meta) -> JudgeModel:
     return JudgeModel(model.classes, model.features, model.mean, model.scale, model.coef, model.intercept,
-                      temperature, {**model.meta, **meta})
+                      temperature, {**model.meta, **meta}, model.references)
 
 
 def save(model: JudgeModel, path: str) -> None:
@@ -88,6 +90,7 @@ def save(model: JudgeModel, path: str) -> None:
         "intercept": model.intercept.round(8).tolist(),
         "temperature": round(model.temperature, 6),
         "meta": model.meta,
+        "references": {label: list(texts) for label, texts in model.references.items()},
     }
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(record, fh, indent=1)
@@ -114,5 +117,10 @@ def load(path: str) -> JudgeModel:
                  and arrays["coef"].shape == (n_c, n_f) and arrays["intercept"].shape == (n_c,))
     if not shapes_ok or not all(np.isfinite(a).all() for a in arrays.values()) or not temperature > 0:
         raise JudgeModelError(f"{path}: judge model arrays have the wrong shape or non-finite values")
+    references = record.get("references") or {}
+    if not isinstance(references, dict) or not all(
+            label in LABELS and isinstance(texts, list) and all(isinstance(t, str) for t in texts)
+            for label, texts in references.items()):
+        raise JudgeModelError(f"{path}: judge model references must map labels to lists of sentences")
     return JudgeModel(LABELS, FEATURES, arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"],
-                      temperature, dict(record.get("meta") or {}))
+                      temperature, dict(record.get("meta") or {}), {k: tuple(v) for k, v in references.items()})

@@ -18,7 +18,14 @@ FEATURES = (
     "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
     "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue",
     "money_or_percent", "date", "person", "mentions_brand", "we", "you",
+    # similarity to labelled sentences of *other* companies (the judge's reference set)
+    "ref_aligned", "ref_off_message", "ref_drift", "ref_neutral",
+    "ref_off_minus_neutral", "ref_drift_minus_neutral", "ref_aligned_minus_drift",
 )
+REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
+REFERENCE_WIDTH = 7
+_N_CUES = 12
+_REFERENCE_K = 3
 
 
 def neutral_exemplars() -> list[str]:
@@ -112,7 +119,28 @@ class SentenceScores:
     avoid_score: np.ndarray
 
 
-def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex) -> SentenceScores:
+def reference_features(vectors: np.ndarray, references: dict | None) -> np.ndarray:
+    """(n, 7): mean of the top-3 similarities to reference sentences of each label, and margins.
+
+    Discount offers, guarantees and pleasantries sound alike across companies, so labelled
+    sentences from other companies are evidence for a new one. Zeros without references."""
+    if not references:
+        return np.zeros((len(vectors), REFERENCE_WIDTH), dtype=np.float32)
+    cols = []
+    for label in REFERENCE_LABELS:
+        rows = references.get(label)
+        if rows is None or len(rows) == 0:
+            cols.append(np.zeros(len(vectors), dtype=np.float32))
+            continue
+        sims = vectors @ rows.T
+        k = min(_REFERENCE_K, sims.shape[1])
+        cols.append(np.sort(sims, axis=1)[:, -k:].mean(axis=1))
+    a, o, d, n = cols
+    return np.column_stack([a, o, d, n, o - n, d - n, a - d]).astype(np.float32)
+
+
+def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex,
+                    references: dict | None = None) -> SentenceScores:
     per_story = _per_entry_best(vectors, index.story_rows, index.story_owner, len(index.story_ids))
     per_avoid = _per_entry_best(vectors, index.avoid_rows, index.avoid_owner, len(index.avoid_ids))
     whole_story = vectors @ index.story_whole.T if len(index.story_whole) else np.zeros((len(vectors), 1))
@@ -136,8 +164,9 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         "story_minus_neutral": story_max - neutral_max,
         "avoid_minus_neutral": avoid_max - neutral_max,
     }
-    cue_columns = np.array([_cues(s) for s in sentences], dtype=np.float32).reshape(len(sentences), len(FEATURES) - 11)
-    features = np.column_stack([columns[name] for name in FEATURES[:11]] + [cue_columns]).astype(np.float32)
+    cue_columns = np.array([_cues(s) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_CUES)
+    features = np.column_stack([columns[name] for name in FEATURES[:11]] + [cue_columns, reference_features(vectors, references)])
+    features = features.astype(np.float32)
     return SentenceScores(
         features=features,
         best_story=[index.story_ids[i] if index.story_ids else None for i in story_pick],
