@@ -55,7 +55,3 @@ def rule_ids() -> tuple[str, ...]:
 def message_rule_ids() -> tuple[str, ...]:
     """The rules `check` reports (their severities are set by the top-level `severities` table)."""
     return tuple(RULES_BY_ID)
-
-
-def find_rule(rule_id: str) -> Rule | None:
-    return next((r for r in all_rules() if r.id == rule_id), None)
