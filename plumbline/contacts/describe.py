@@ -151,6 +151,8 @@ def account_saturation(e: Episode, s: ContactSettings):
     shown = ", ".join(f"{name} ({'/'.join(sorted({t.team or '?' for t in ts}))} ×{len(ts)})"
                       for name, ts in list(senders.items())[:LISTED])
     shown += f", +{len(senders) - LISTED} more" if len(senders) > LISTED else ""
+    if e.count > len(e.touches):
+        shown += f" (in the first {len(e.touches)} touches)"
     if e.scope == "senders":
         later = f", up to {e.peak} later" if (e.peak or 0) > len(senders) else ""
         crossed = f"{len(senders)} senders within {window} (limit {s.account_max_senders}{later})"

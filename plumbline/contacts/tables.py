@@ -176,14 +176,17 @@ def check_jsonl_keys(path: str, head: str, settings: ContactSettings) -> None:
 
 
 def jsonl_source(path: str, rejects: str, head: str, settings: ContactSettings) -> tuple[str, str, int]:
-    """Each physical line is one record (a one-column CSV with no quoting), parsed as JSON in SQL."""
-    source = (f"(SELECT CASE WHEN json_valid(j) THEN j END AS doc, j FROM read_csv({quote(path)}, "
-              f"columns = {{'j': 'VARCHAR'}}, header = false, auto_detect = false, delim = chr(30), quote = '', "
-              f"escape = '', encoding = {quote(encoding_of(path))}, max_line_size = 16777216, ignore_errors = true, "
-              f"store_rejects = true, rejects_table = {quote(rejects)}, rejects_scan = {quote(rejects + '_scan')}))")
-    raw = [f"json_extract_string(doc, {quote(json_path(column))}) AS r_{field}"
-           for field, column in dataclasses.asdict(settings.columns).items()]
+    """Each physical line is one record (a one-column CSV with no quoting), parsed as JSON in SQL:
+    once per line for all fields, and try() turns a line that is not JSON into NULLs to count."""
+    lines = (f"read_csv({quote(path)}, columns = {{'j': 'VARCHAR'}}, header = false, auto_detect = false, "
+             f"delim = chr(30), quote = '', escape = '', encoding = {quote(encoding_of(path))}, "
+             f"max_line_size = 16777216, ignore_errors = true, store_rejects = true, "
+             f"rejects_table = {quote(rejects)}, rejects_scan = {quote(rejects + '_scan')})")
+    columns = dataclasses.asdict(settings.columns)
+    paths = "[" + ", ".join(quote(json_path(column)) for column in columns.values()) + "]"
+    source = f"(SELECT try(json_extract_string(j, {paths})) AS v, j FROM {lines})"
+    raw = [f"v[{i}] AS r_{field}" for i, field in enumerate(columns, start=1)]
     raw.append("trim(coalesce(j, '')) = '' AS blank")
-    raw.append("doc IS NULL AS malformed")
+    raw.append("v IS NULL AS malformed")
     raw.append("0 AS nl")
     return source, ", ".join(raw), 1
