@@ -132,6 +132,19 @@ def metrics(data: list[CompanyData], probas: list[np.ndarray]) -> dict:
     }
 
 
+def misjudged(data: list[CompanyData], probas: list[np.ndarray]) -> list[tuple]:
+    """Rows (company, gold, predicted, confidence, gold story, predicted story, text) of errors."""
+    rows = []
+    for d, proba in zip(data, probas):
+        for i, gold in enumerate(d.gold):
+            pred = LABELS[int(proba[i].argmax())]
+            story = d.scores.best_story[i] if pred == "aligned" else ""
+            if pred != gold or (gold == "aligned" and story != d.gold_story[i]):
+                rows.append((d.company.name, gold, pred, round(float(proba[i].max()), 3), d.gold_story[i] or "",
+                             story or "", " ".join(d.texts[i].split())))
+    return rows
+
+
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
     """Mean |accuracy − confidence| over equal-width confidence bins, weighted by bin size."""
     if len(confidence) == 0:

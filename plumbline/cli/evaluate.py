@@ -22,7 +22,8 @@ ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"),
 @click.option("--c", "c", type=float, default=1.0, show_default=True, help="Inverse regularisation strength of the judge.")
 @click.option("--model", "model_name", metavar="NAME|DIR", help="Embedding model. [default: bundled all-MiniLM-L6-v2]")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write all numbers to this JSON file.")
-def evaluate(corpus_dir, c, model_name, json_out):
+@click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write every misjudged sentence (leave-one-company-out and held-out) to this TSV file.")
+def evaluate(corpus_dir, c, model_name, json_out, errors_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
     and score the held-out companies in CORPUS/heldout, which training never reads."""
     from plumbline.embed import load_encoder
@@ -55,6 +56,13 @@ def evaluate(corpus_dir, c, model_name, json_out):
     _print_table("Thresholds judge, no training (corpus/companies)", {"overall": results["thresholds_baseline"]})
     if "heldout" in results:
         _print_table("Held-out companies (corpus/heldout), judge trained on all of corpus/companies", results["heldout"])
+    if errors_out:
+        from plumbline.evaluation import misjudged
+
+        rows = misjudged(train, probas) + (misjudged(held, held_probas) if "heldout" in results else [])
+        with open(errors_out, "w", encoding="utf-8") as fh:
+            fh.write("company\tgold\tpredicted\tconfidence\tgold_story\tpredicted_story\ttext\n")
+            fh.writelines("\t".join(map(str, row)) + "\n" for row in rows)
     if json_out:
         with open(json_out, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)
