@@ -9,7 +9,6 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, FakeEncoder
 from plumbline.audit import run_audit
 from plumbline.audit.export import CsvSink
 from plumbline.audit.grouping import canonical_rep, month_of
@@ -20,6 +19,7 @@ from plumbline.model import Block, Message
 from plumbline.pipeline import check, prepare_judge
 from plumbline.plumbline_file import load_plumbline
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(REPO, "tests", "data", "audit")
 EXPORT = os.path.join(DATA, "export")
 PLUMBLINE = os.path.join(REPO, "corpus", "companies", "northwind", "plumbline")
@@ -28,25 +28,32 @@ SETTINGS = JudgeSettings(judge="thresholds")
 VOLATILE = ("generated", "judged_files", "resumed_files")
 
 
-class RecordingEncoder(FakeEncoder):
-    def __init__(self):
-        super().__init__()
-        self.texts = []
+class Recording:
+    """Wraps the fake encoder (tests/conftest.py) and records what it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.fingerprint, self.dim = inner, inner.name, inner.fingerprint, inner.dim
+        self.calls, self.texts = 0, []
 
     def encode(self, texts):
+        self.calls += 1
         self.texts.extend(texts)
-        return super().encode(texts)
+        return self.inner.encode(texts)
 
 
-def make_judge(encoder=None, settings=SETTINGS):
+@pytest.fixture
+def encoder(fake_encoder):
+    return Recording(fake_encoder)
+
+
+def make_judge(encoder, settings=SETTINGS):
     plumbline = load_plumbline(PLUMBLINE)
-    return plumbline, prepare_judge(plumbline, settings, encoder=encoder or FakeEncoder())
+    return plumbline, prepare_judge(plumbline, settings, encoder=encoder)
 
 
-def audit(paths, state, encoder=None, **kw):
+def audit(paths, state, encoder, **kw):
     plumbline, judge = make_judge(encoder)
-    if encoder is not None:
-        encoder.calls, encoder.texts = 0, []  # count only what the audit itself embeds
+    encoder.calls, encoder.texts = 0, []  # count only what the audit itself embeds
     return run_audit(paths, plumbline, options=OPTIONS, judge=judge, state_dir=str(state), **kw)
 
 
@@ -54,9 +61,9 @@ def stable(summary):
     return {k: v for k, v in summary.as_dict().items() if k not in VOLATILE}
 
 
-def test_totals_match_check(tmp_path):
-    summary = audit([EXPORT], tmp_path / "state")
-    plumbline, judge = make_judge()
+def test_totals_match_check(tmp_path, encoder):
+    summary = audit([EXPORT], tmp_path / "state", encoder)
+    plumbline, judge = make_judge(encoder)
     expected = check([EXPORT], plumbline, OPTIONS, judge=judge).summary()
     assert (summary.files, summary.errors, summary.messages, summary.sentences) == (
         expected["files"], expected["errors"], expected["messages"], expected["sentences"])
@@ -67,9 +74,9 @@ def test_totals_match_check(tmp_path):
     assert sum(g.messages for g in summary.by_month) == summary.messages
 
 
-def test_rep_folder_and_month_of_every_message(tmp_path):
+def test_rep_folder_and_month_of_every_message(tmp_path, encoder):
     out = io.StringIO()
-    audit([EXPORT], tmp_path / "state", sinks=[CsvSink(out)])
+    audit([EXPORT], tmp_path / "state", encoder, sinks=[CsvSink(out)])
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     expected = json.load(open(os.path.join(DATA, "expected_groups.json")))
     expected.pop("_comment")
@@ -86,8 +93,8 @@ def test_rep_folder_and_month_of_every_message(tmp_path):
         assert (row["rep"], row["folder"], row["month"]) == (want["rep"], want["folder"], month), rel
 
 
-def test_groups_and_coverage_add_up(tmp_path):
-    summary = audit([EXPORT], tmp_path / "state")
+def test_groups_and_coverage_add_up(tmp_path, encoder):
+    summary = audit([EXPORT], tmp_path / "state", encoder)
     assert [g.name for g in summary.by_rep] == ["Dana Whitfield", "Marco Ruiz"]
     assert {"2025-01", "2025-02", "2025-03"} <= {g.name for g in summary.by_month}
     assert {g.name for g in summary.by_folder} == {"calls", "dana", "marco"}
@@ -101,21 +108,20 @@ def test_groups_and_coverage_add_up(tmp_path):
     assert 0 <= summary.story_coverage <= 1
 
 
-def test_interrupted_audit_resumes_without_judging_again(tmp_path):
+def test_interrupted_audit_resumes_without_judging_again(tmp_path, encoder):
     state = tmp_path / "state"
-    whole = audit([EXPORT], tmp_path / "whole")
+    whole = audit([EXPORT], tmp_path / "whole", encoder)
 
     def stop_after_first_batch(progress):
         if progress.judged:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        audit([EXPORT], state, batch_files=3, on_progress=stop_after_first_batch)
+        audit([EXPORT], state, encoder, batch_files=3, on_progress=stop_after_first_batch)
     saved = [json.loads(line) for f in state.glob("*.jsonl") for line in f.open()]
     assert len(saved) == 3
     done = {os.path.basename(r["path"]) for r in saved}
 
-    encoder = RecordingEncoder()
     resumed = audit([EXPORT], state, encoder, batch_files=3)
     assert (resumed.resumed_files, resumed.judged_files) == (3, whole.files - 3)
     records = [json.loads(line) for f in state.glob("*.jsonl") for line in f.open()]
@@ -123,43 +129,42 @@ def test_interrupted_audit_resumes_without_judging_again(tmp_path):
     assert len(encoder.texts) == left, "only the sentences of unfinished files are embedded"
     assert stable(resumed) == stable(whole)
 
-    again = RecordingEncoder()
-    third = audit([EXPORT], state, again)
-    assert (third.resumed_files, third.judged_files, again.calls) == (whole.files, 0, 0)
+    third = audit([EXPORT], state, encoder)
+    assert (third.resumed_files, third.judged_files, encoder.calls) == (whole.files, 0, 0)
     assert stable(third) == stable(whole)
 
 
-def test_changed_file_and_changed_settings_are_judged_again(tmp_path):
+def test_changed_file_and_changed_settings_are_judged_again(tmp_path, encoder):
     export = tmp_path / "export"
     shutil.copytree(EXPORT, export)
     state = tmp_path / "state"
-    first = audit([str(export)], state)
+    first = audit([str(export)], state, encoder)
     notes = export / "marco" / "notes.txt"
     os.utime(notes, (os.stat(notes).st_atime, os.stat(notes).st_mtime + 60))
-    second = audit([str(export)], state)
+    second = audit([str(export)], state, encoder)
     assert (second.judged_files, second.resumed_files) == (1, first.files - 1)
-    plumbline, judge = make_judge(settings=JudgeSettings(judge="thresholds", story_threshold=0.3))
+    plumbline, judge = make_judge(encoder, settings=JudgeSettings(judge="thresholds", story_threshold=0.3))
     third = run_audit([str(export)], plumbline, options=OPTIONS, judge=judge, state_dir=str(state))
     assert third.judged_files == first.files  # another judge setting: nothing saved is reused
     assert len(list(state.glob("*.jsonl"))) == 2
 
 
-def test_a_partial_last_record_is_dropped_and_that_file_judged_again(tmp_path):
+def test_a_partial_last_record_is_dropped_and_that_file_judged_again(tmp_path, encoder):
     state = tmp_path / "state"
-    first = audit([EXPORT], state)
+    first = audit([EXPORT], state, encoder)
     [records] = state.glob("*.jsonl")
     lines = records.read_bytes().splitlines(keepends=True)
     records.write_bytes(b"".join(lines[:-1]) + lines[-1][:20])
-    second = audit([EXPORT], state)
+    second = audit([EXPORT], state, encoder)
     assert (second.judged_files, second.resumed_files) == (1, first.files - 1)
     assert stable(second) == stable(first)
 
 
-def test_samples_are_bounded_and_do_not_depend_on_input_order(tmp_path):
+def test_samples_are_bounded_and_do_not_depend_on_input_order(tmp_path, encoder):
     files = sorted(os.path.join(root, name) for root, _, names in os.walk(EXPORT) for name in names)
     small = dict(theme_sample=4, map_sample=2, worst=2)
-    forward = audit(files, tmp_path / "a", **small)
-    backward = audit(files[::-1], tmp_path / "b", **small)
+    forward = audit(files, tmp_path / "a", encoder, **small)
+    backward = audit(files[::-1], tmp_path / "b", encoder, **small)
     assert forward.sample_sizes["themes"] == 4 and forward.sample_sizes["map"] <= 4 * 2
     assert len(forward.worst) == 2
     assert [p.text for p in forward.map_points] == [p.text for p in backward.map_points]
@@ -193,10 +198,10 @@ def test_month_from_date_header_in_utc_else_mtime():
     assert month_of(Message("x.eml", (), metadata={"Date": "not a date"}), 1_700_000_000) == "2023-11"
 
 
-def test_cli_writes_report_csv_and_json(tmp_path, monkeypatch):
+def test_cli_writes_report_csv_and_json(tmp_path, monkeypatch, fake_encoder):
     import plumbline.embed
 
-    monkeypatch.setattr(plumbline.embed, "load_encoder", lambda *a, **k: FakeEncoder())
+    monkeypatch.setattr(plumbline.embed, "load_encoder", lambda *a, **k: fake_encoder)
     from plumbline.cli import main
 
     out = tmp_path / "out"
@@ -220,14 +225,14 @@ def test_cli_writes_report_csv_and_json(tmp_path, monkeypatch):
     assert CliRunner().invoke(main, ["audit", "-", "--plumbline", PLUMBLINE, "--json", "x.json"]).exit_code == 2
 
 
-def test_cli_interrupt_says_how_to_resume(tmp_path, monkeypatch):
+def test_cli_interrupt_says_how_to_resume(tmp_path, monkeypatch, fake_encoder):
     import plumbline.audit
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(plumbline.audit, "run_audit", interrupted)
-    monkeypatch.setattr("plumbline.embed.load_encoder", lambda *a, **k: FakeEncoder())
+    monkeypatch.setattr("plumbline.embed.load_encoder", lambda *a, **k: fake_encoder)
     from plumbline.cli import main
 
     result = CliRunner().invoke(main, ["audit", EXPORT, "--plumbline", PLUMBLINE, "--csv", str(tmp_path / "a.csv"),

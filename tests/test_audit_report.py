@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from conftest import CORPUS, REPO
 from plumbline.audit import run_audit
 from plumbline.audit.export import write_json
 from plumbline.formats import LoadOptions
@@ -22,7 +21,8 @@ from plumbline.plumbline_file import load_plumbline
 from plumbline.report.html import render
 from plumbline.report.json_report import as_dict
 
-NORTHWIND = os.path.join(CORPUS, "companies", "northwind")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NORTHWIND = os.path.join(REPO, "corpus", "companies", "northwind")
 pytestmark = pytest.mark.slow
 
 
@@ -146,7 +146,7 @@ def test_chromium_renders_it_without_console_errors(northwind):
     result = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", f"--user-data-dir={out / 'chromium-profile'}",
-         "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1200,5600",
+         "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--window-size=1200,9000",
          f"--screenshot={shot}", (out / "report.html").as_uri()],
         capture_output=True, text=True, timeout=120,
     )
@@ -155,4 +155,14 @@ def test_chromium_renders_it_without_console_errors(northwind):
     assert console == [], console
     assert shot.stat().st_size > 50_000
     if os.environ.get("PLUMBLINE_UPDATE_SCREENSHOT"):
-        shutil.copy(shot, os.path.join(REPO, "docs", "report.png"))
+        save_for_docs(shot, os.path.join(REPO, "docs", "report.png"))
+
+
+def save_for_docs(shot, target):
+    """Crop the empty window below the page and reduce to 256 colours (a smaller PNG to commit)."""
+    from PIL import Image, ImageChops
+
+    image = Image.open(shot).convert("RGB")
+    background = Image.new("RGB", image.size, image.getpixel((0, image.height - 1)))
+    bottom = ImageChops.difference(image, background).getbbox()[3]
+    image.crop((0, 0, image.width, min(image.height, bottom + 24))).quantize(colors=256).save(target, optimize=True)
