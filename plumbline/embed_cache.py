@@ -16,6 +16,7 @@ import os
 from typing import Sequence
 
 DB_NAME = "sentences-v1.sqlite3"
+SEGMENTS_DB_NAME = "segments-v1.sqlite3"
 DEFAULT_MAX_ROWS = 100_000  # ~160 MB with 384-wide vectors
 MAX_MEMORY_ROWS = 50_000  # per run; a long audit keeps the newest half when it fills
 
@@ -75,13 +76,13 @@ def row_check(key: bytes, data: bytes) -> bytes:
     return hashlib.sha256(key + data).digest()
 
 
-class SentenceStore:
-    """key → float32 vector rows in one SQLite file; every failure only costs speed."""
+class RowStore:
+    """key → bytes rows in one SQLite file, each row checksummed; every failure only costs speed."""
 
-    def __init__(self, directory: str | None = None, max_rows: int | None = None):
+    def __init__(self, name: str, directory: str | None = None, max_rows: int | None = None):
         from plumbline.cache import cache_dir
 
-        self.path = os.path.join(directory or cache_dir(), DB_NAME)
+        self.path = os.path.join(directory or cache_dir(), name)
         self.max_rows = max_rows if max_rows is not None else int(os.environ.get("PLUMBLINE_SENTENCE_CACHE_ROWS", DEFAULT_MAX_ROWS))
         self._db = None
         self._broken = False
@@ -95,9 +96,9 @@ class SentenceStore:
             try:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-                db.execute("CREATE TABLE IF NOT EXISTS vectors (id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, "
-                           "vec BLOB NOT NULL, check_sum BLOB NOT NULL)")
-                db.execute("SELECT count(*) FROM (SELECT 1 FROM vectors LIMIT 1)").fetchone()
+                db.execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, "
+                           "data BLOB NOT NULL, check_sum BLOB NOT NULL)")
+                db.execute("SELECT count(*) FROM (SELECT 1 FROM rows LIMIT 1)").fetchone()
                 self._db = db
                 return db
             except sqlite3.DatabaseError:  # not a database / malformed: rebuild it once
@@ -108,48 +109,40 @@ class SentenceStore:
         self._broken = True
         return None
 
-    def get(self, fingerprint: str, texts: Sequence[str], dim: int) -> dict:
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """The rows found whose checksum holds; a row that fails it is left to be overwritten."""
         import sqlite3
 
-        import numpy as np
-
         db = self._connect()
-        if db is None or not texts:
-            return {}
-        keys = {row_key(fingerprint, t): t for t in texts}
-        found: dict[str, object] = {}
-        key_list = list(keys)
+        found: dict[bytes, bytes] = {}
+        if db is None or not keys:
+            return found
+        keys = list(keys)
         try:
-            for start in range(0, len(key_list), 500):
-                chunk = key_list[start : start + 500]
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, data, check in db.execute(f"SELECT key, vec, check_sum FROM vectors WHERE key IN ({marks})", chunk):
-                    vector = _valid(key, data, check, dim)
-                    if vector is not None:
-                        found[keys[bytes(key)]] = vector
+                for key, data, check in db.execute(f"SELECT key, data, check_sum FROM rows WHERE key IN ({marks})", chunk):
+                    key, data = bytes(key), bytes(data)
+                    if row_check(key, data) == bytes(check):
+                        found[key] = data
         except sqlite3.DatabaseError:
             self._fail()
             return {}
         return found
 
-    def put(self, fingerprint: str, vectors: dict) -> None:
+    def put(self, rows: dict[bytes, bytes]) -> None:
         import sqlite3
 
-        import numpy as np
-
         db = self._connect()
-        if db is None or not vectors:
+        if db is None or not rows:
             return
-        rows = []
-        for text, vector in vectors.items():
-            key = row_key(fingerprint, text)
-            data = np.ascontiguousarray(vector, dtype="<f4").tobytes()
-            rows.append((key, data, row_check(key, data)))
+        values = [(key, data, row_check(key, data)) for key, data in rows.items()]
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT OR REPLACE INTO vectors (key, vec, check_sum) VALUES (?, ?, ?)", rows)
+            db.executemany("INSERT OR REPLACE INTO rows (key, data, check_sum) VALUES (?, ?, ?)", values)
             if self.max_rows > 0:
-                db.execute("DELETE FROM vectors WHERE id <= (SELECT max(id) FROM vectors) - ?", (self.max_rows,))
+                db.execute("DELETE FROM rows WHERE id <= (SELECT max(id) FROM rows) - ?", (self.max_rows,))
             db.execute("COMMIT")
         except sqlite3.DatabaseError:
             try:
@@ -169,11 +162,33 @@ class SentenceStore:
         _remove_db(self.path)
 
 
-def _valid(key: bytes, data: bytes, check: bytes, dim: int):
+class SentenceStore:
+    """Unit-length float32 vectors by (fingerprint, text)."""
+
+    def __init__(self, directory: str | None = None, max_rows: int | None = None):
+        self.rows = RowStore(DB_NAME, directory, max_rows)
+        self.path = self.rows.path
+
+    def get(self, fingerprint: str, texts: Sequence[str], dim: int) -> dict:
+        keys = {row_key(fingerprint, t): t for t in texts}
+        found = {}
+        for key, data in self.rows.get(list(keys)).items():
+            vector = _vector(data, dim)
+            if vector is not None:
+                found[keys[key]] = vector
+        return found
+
+    def put(self, fingerprint: str, vectors: dict) -> None:
+        import numpy as np
+
+        self.rows.put({row_key(fingerprint, text): np.ascontiguousarray(v, dtype="<f4").tobytes()
+                       for text, v in vectors.items()})
+
+
+def _vector(data: bytes, dim: int):
     import numpy as np
 
-    key, data, check = bytes(key), bytes(data), bytes(check)
-    if len(data) != 4 * dim or row_check(key, data) != check:
+    if len(data) != 4 * dim:
         return None
     vector = np.frombuffer(data, dtype="<f4").astype(np.float32)
     if not np.isfinite(vector).all() or abs(float(vector @ vector) - 1.0) > 1e-3:

@@ -27,6 +27,7 @@ class Judge:
     settings: JudgeSettings
     titles: dict = field(default_factory=dict)
     references: dict = field(default_factory=dict)  # label -> embedded reference sentences
+    parse_cache: object = None  # segment_cache.ParseCache: spaCy's analyses from earlier runs
 
 
 def prepare_judge(
@@ -42,12 +43,17 @@ def prepare_judge(
     from plumbline.cache import cached_matrix
     from plumbline.judge.features import build_index, index_texts
 
+    parse_cache = None
     if encoder is None:
         from plumbline.embed import load_encoder
         from plumbline.embed_cache import CachedEncoder
 
         # Each text is embedded once per run; with the cache, once per model and backend.
         encoder = CachedEncoder(load_encoder(model_name, backend), disk=use_cache)
+        if use_cache:
+            from plumbline.segment_cache import ParseCache
+
+            parse_cache = ParseCache()
     if judge_model is None and settings.judge == "model":
         from plumbline.judge.model_store import default_judge_model
 
@@ -59,7 +65,8 @@ def prepare_judge(
         vectors = encoder.encode(texts)
     titles = {s.id: s.title for s in plumbline.stories}
     references = embed_references(judge_model, encoder, use_cache) if settings.judge == "model" else {}
-    return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles, references)
+    return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles, references,
+                 parse_cache)
 
 
 def embed_references(judge_model, encoder, use_cache: bool = True) -> dict:
@@ -84,7 +91,7 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
     from plumbline.judge.features import score_sentences
     from plumbline.segment import segment_messages
 
-    sentences = segment_messages(messages, judge.plumbline.brand_names)
+    sentences = segment_messages(messages, judge.plumbline.brand_names, cache=judge.parse_cache)
     if not sentences:
         if on_embedded:
             on_embedded(messages, [], None)

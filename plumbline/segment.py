@@ -14,6 +14,7 @@ read from the tags directly when that table is confirmed at load (see _verb_tags
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
@@ -32,7 +33,7 @@ _RULER_KEYS = {"POS", "TAG", "MORPH", "LEMMA", "DEP"}  # token attributes only t
 @lru_cache(maxsize=4)
 def load_nlp(name: str = DEFAULT_SPACY_MODEL):
     """Load the spaCy pipeline from installed files only, with just the components we use."""
-    import spacy
+    spacy = _import_spacy()
 
     try:
         nlp = spacy.load(name, exclude=["parser", "lemmatizer"])
@@ -53,6 +54,27 @@ def load_nlp(name: str = DEFAULT_SPACY_MODEL):
     if _verb_tags(nlp) is not None and not _patterns_need_ruler():
         nlp.disable_pipe("attribute_ruler")
     return nlp
+
+
+def _import_spacy():
+    """spaCy, without thinc importing torch on the way if torch is not loaded yet.
+
+    thinc probes for torch at import (1-4 s here) although the pipelines we load are numpy
+    only; hiding torch for the duration of that import spares a run that needs no torch (the
+    ONNX backends, cached embeddings) the cost. torch imports normally afterwards."""
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # makes `import torch` raise ImportError, which thinc handles
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
 
 
 def _verb_tags(nlp) -> frozenset | None:
@@ -144,7 +166,10 @@ def text_units(text: str) -> list[tuple[int, str]]:
         if start is None:
             start = line_start
         stripped = line.rstrip()
-        stands_alone = stripped.endswith((".", "!", "?", ":", ";")) or len(stripped.split()) <= _SHORT_LINE_WORDS
+        following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
+        continues = following[:1].islower()  # "Here's a quick / summary before ..." is one sentence
+        stands_alone = stripped.endswith((".", "!", "?", ":", ";")) or (
+            len(stripped.split()) <= _SHORT_LINE_WORDS and not continues)
         if stands_alone or i == len(lines) - 1:
             units.append((start, text[start:line_end]))
             start = None
@@ -168,46 +193,84 @@ def _brand_pattern(brand_names: tuple[str, ...]):
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
 
 
-def segment_messages(
-    messages: Iterable[Message], brand_names: tuple[str, ...] = (), spacy_model: str = DEFAULT_SPACY_MODEL
-) -> list[Sentence]:
-    """All judged sentences of the messages, in order, one spaCy pass over everything."""
+@dataclass(frozen=True)
+class ParsedSentence:
+    """What spaCy found in one sentence of a text unit: all a Sentence needs from it."""
+
+    start: int  # offset of the first non-space character in the unit
+    raw: str
+    entities: tuple[tuple[str, str], ...]
+    has_verb: bool
+    n_tokens: int
+    signals: tuple[str, ...]
+
+
+def parse_units(units: list[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> dict[str, tuple[ParsedSentence, ...]]:
+    """One spaCy pass over the distinct units; the result per unit text."""
+    from plumbline.signals import cues
+
+    distinct = list(dict.fromkeys(units))
+    if not distinct:
+        return {}
     nlp = load_nlp(spacy_model)
     matcher = _matcher(spacy_model)
-    pieces: list[tuple[Message, Block, int]] = []
-    texts: list[str] = []
+    parsed = {}
+    for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)):
+        found = []
+        for sent in doc.sents:
+            raw = sent.text.strip()
+            if not _ALNUM.search(raw):
+                continue
+            found.append(ParsedSentence(
+                start=sent.start_char + (len(sent.text) - len(sent.text.lstrip())),
+                raw=raw,
+                entities=tuple((e.label_, e.text) for e in sent.ents),
+                has_verb=has_verb(sent),
+                n_tokens=sum(1 for t in sent if not t.is_punct and not t.is_space),
+                signals=cues(sent, matcher),
+            ))
+        parsed[text] = tuple(found)
+    return parsed
+
+
+def segment_messages(
+    messages: Iterable[Message], brand_names: tuple[str, ...] = (), spacy_model: str = DEFAULT_SPACY_MODEL,
+    cache=None,
+) -> list[Sentence]:
+    """All judged sentences of the messages, in order, one spaCy pass over everything.
+
+    `cache` (a segment_cache.ParseCache) supplies units parsed in earlier runs; spaCy is
+    loaded only if some unit is not in it."""
+    pieces: list[tuple[Message, Block, int, str]] = []
     for message in messages:
         for block in message.blocks:
             if not block.judged:
                 continue
             for start, unit in text_units(block.text):
-                pieces.append((message, block, start))
-                texts.append(unit)
-    distinct = list(dict.fromkeys(texts))
-    parsed = dict(zip(distinct, nlp.pipe(distinct, batch_size=256)))
-    sentences: list[Sentence] = []
-    for (message, block, start), text in zip(pieces, texts):
-        doc = parsed[text]
-        for sent in doc.sents:
-            raw = sent.text.strip()
-            if not _ALNUM.search(raw):
-                continue
-            offset = start + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-            sentences.append(_sentence(message, block, offset, raw, sent, matcher, brand_names))
-    return sentences
+                pieces.append((message, block, start, unit))
+    units = list(dict.fromkeys(unit for *_, unit in pieces))
+    parsed = cache.get(units, spacy_model) if cache is not None else {}
+    missing = [u for u in units if u not in parsed]
+    if missing:
+        fresh = parse_units(missing, spacy_model)
+        parsed.update(fresh)
+        if cache is not None:
+            cache.put(fresh, spacy_model)
+    return [
+        _sentence(message, block, start + found.start, found, brand_names)
+        for message, block, start, unit in pieces
+        for found in parsed[unit]
+    ]
 
 
-def _sentence(message, block, offset, raw, span, matcher, brand_names) -> Sentence:
-    from plumbline.signals import cues
-
+def _sentence(message, block, offset, found: ParsedSentence, brand_names) -> Sentence:
     line_index = block.text.count("\n", 0, offset)
     if line_index == 0:
         column = block.column + offset
     else:
         column = offset - block.text.rfind("\n", 0, offset)
-    text = _SPACES.sub(" ", raw)
+    text = _SPACES.sub(" ", found.raw)
     masked, mentions = mask_brand(text, brand_names)
-    words = [t for t in span if not t.is_punct and not t.is_space]
     return Sentence(
         path=message.path,
         line=block.source_line(line_index),
@@ -215,11 +278,11 @@ def _sentence(message, block, offset, raw, span, matcher, brand_names) -> Senten
         text=text,
         speaker=block.speaker,
         message_index=message.index,
-        entities=tuple((e.label_, e.text) for e in span.ents),
+        entities=found.entities,
         is_question=text.rstrip().endswith("?"),
-        has_verb=has_verb(span),
-        n_tokens=len(words),
+        has_verb=found.has_verb,
+        n_tokens=found.n_tokens,
         masked_text=masked if mentions else "",
-        signals=cues(span, matcher),
+        signals=found.signals,
         mentions_brand=mentions,
     )
