@@ -8,6 +8,7 @@ import sys
 import click
 
 from plumbline.corpus import CorpusError
+from plumbline.embed import BACKENDS
 from plumbline.model import InputError, PlumbLineError
 
 CORPUS_ERRORS = (CorpusError, PlumbLineError, InputError)
@@ -21,16 +22,17 @@ ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"),
 @click.option("--corpus", "corpus_dir", default="corpus", show_default=True, type=click.Path(file_okay=False), help="Corpus with companies/ (leave-one-company-out) and heldout/.")
 @click.option("--c", "c", type=float, default=1.0, show_default=True, help="Inverse regularisation strength of the judge.")
 @click.option("--model", "model_name", metavar="NAME|DIR", help="Embedding model. [default: bundled all-MiniLM-L6-v2]")
+@click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write all numbers to this JSON file.")
 @click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write every misjudged sentence (leave-one-company-out and held-out) to this TSV file.")
-def evaluate(corpus_dir, c, model_name, json_out, errors_out):
+def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
     and score the held-out companies in CORPUS/heldout, which training never reads."""
     from plumbline.embed import load_encoder
     from plumbline.evaluation import leave_one_company_out, load_corpus, metrics, predict, train_model
     from plumbline.judge import JudgeSettings, probabilities
 
-    encoder = load_encoder(model_name)
+    encoder = load_encoder(model_name, backend)
     try:
         train = load_corpus(os.path.join(corpus_dir, "companies"), encoder, warn=_warn)
     except CORPUS_ERRORS as exc:
