@@ -57,6 +57,12 @@ def test_text_units_join_wrapped_lines_only():
         "Hi Sam,", "This sentence is wrapped across two lines because the email client wrapped it.", "Thanks"]
 
 
+def test_short_wrapped_line_joins_a_lowercase_continuation():
+    text = "Here's a quick\nsummary before the formal quote arrives.\nDana Whitfield\nAccount Executive"
+    assert [u for _, u in text_units(text)] == [
+        "Here's a quick summary before the formal quote arrives.", "Dana Whitfield", "Account Executive"]
+
+
 def test_mask_brand_is_whole_word_and_case_insensitive():
     assert mask_brand("ACME's plan beats Acmeville", ("Acme",)) == ("the company's plan beats Acmeville", True)
     assert mask_brand("nothing here", ()) == ("nothing here", False)
