@@ -13,7 +13,7 @@ from typing import Callable
 
 from plumbline.contacts.session import first_line
 from plumbline.contacts.settings import ContactSettings, micros
-from plumbline.contacts.windows import episodes_sql
+from plumbline.contacts.windows import dense, episodes_sql
 
 BATCH = 1024
 PAIR_CHUNK = 65_536  # pairs per numpy gather: 2 x 65536 x dim floats
@@ -22,6 +22,7 @@ MAX_CHARS = 2000  # the model reads ~256 tokens; the opening of a pitch is what 
 
 def pairs_sql(settings: ContactSettings) -> str:
     bodied = "NOT dup AND (bh IS NOT NULL OR template IS NOT NULL)"
+    window = micros(settings.repeat_window)
     return f"""
     CREATE TEMP TABLE repeat_pairs AS
     SELECT tid, ck, ts, bh, p.tid AS other, p.ts AS other_ts, p.bh AS other_bh,
@@ -30,8 +31,9 @@ def pairs_sql(settings: ContactSettings) -> str:
             SELECT tid, ck, ts, bh, template,
                    list({{'tid': tid, 'ts': ts, 'bh': bh, 'template': template}}) OVER (
                        PARTITION BY ck ORDER BY ts, tid ROWS BETWEEN {settings.repeat_lookback} PRECEDING AND 1 PRECEDING) AS earlier
-            FROM k WHERE {bodied} AND ck IN (SELECT ck FROM k WHERE {bodied} GROUP BY ck HAVING count(*) >= 2)))
-    WHERE ts - p.ts < {micros(settings.repeat_window)}
+            FROM k SEMI JOIN ({dense("ck", 1, window, bodied)}) d USING (ck)  -- two bodied touches within the window
+            WHERE {bodied}))
+    WHERE ts - p.ts < {window}
     """
 
 

@@ -69,21 +69,36 @@ def episodes_sql(rule: str, scope: str, hits: str, keys: str, gap: int, peak: st
     """
 
 
+def dense(keys: str, limit: int, window: int, where: str) -> str:
+    """The keys with more than `limit` touches inside some window: a cheap lag over one sort.
+
+    More than N distinct senders (or N touches) in a window needs more than N touches there,
+    so only these keys go on to the costly distinct-count window; most accounts never do."""
+    return f"""SELECT DISTINCT {keys} FROM (
+                 SELECT {keys}, ts - lag(ts, {limit}) OVER (PARTITION BY {keys} ORDER BY ts) AS span FROM k WHERE {where})
+               WHERE span < {window}"""
+
+
 def over_contact(con, settings: ContactSettings, collisions: bool) -> None:
-    """All-channel over-contact and cross-team collisions share one sort by (contact, time)."""
+    """All-channel over-contact and cross-team collisions share one sort by (contact, time).
+
+    The same pass notes the contacts busy enough to cross the per-channel limit (that many
+    touches on all channels together), so the per-channel pass sorts only their touches."""
     window, gap, limit = micros(settings.window), micros(settings.collision_gap), settings.max_touches
     con.execute(f"""
     CREATE TEMP TABLE contact_pass AS SELECT * FROM (
       SELECT tid, ck, ts, mk,
              lag(ts, {limit}) OVER w AS start_ts,
+             lag(ts, {settings.max_touches_per_channel}) OVER w AS channel_start_ts,
              max(ts) FILTER (WHERE mk) OVER before AS last_marketing,
              max(ts) FILTER (WHERE NOT mk) OVER before AS last_sales
       FROM k WHERE NOT dup
       WINDOW w AS (PARTITION BY ck ORDER BY ts, tid),
              before AS (PARTITION BY ck ORDER BY ts, tid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
-    WHERE ts - start_ts < {window}
+    WHERE ts - start_ts < {window} OR ts - channel_start_ts < {window}
        OR (mk AND ts - last_sales < {gap}) OR (NOT mk AND ts - last_marketing < {gap})
     """)
+    con.execute(f"CREATE TEMP TABLE busy AS SELECT DISTINCT ck FROM contact_pass WHERE ts - channel_start_ts < {window}")
     hits = f"SELECT tid, ck, ts, start_ts, NULL::BIGINT AS other FROM contact_pass WHERE ts - start_ts < {window}"
     con.execute(episodes_sql("over-contact", "'all'", hits, "ck", window))
     if collisions:
@@ -103,8 +118,7 @@ def over_contact_per_channel(con, settings: ContactSettings) -> None:
     window, limit = micros(settings.window), settings.max_touches_per_channel
     hits = f"""SELECT tid, ck, chk, channel, ts, start_ts, NULL::BIGINT AS other FROM (
                  SELECT tid, ck, chk, channel, ts, lag(ts, {limit}) OVER (PARTITION BY ck, chk ORDER BY ts, tid) AS start_ts
-                 FROM k WHERE NOT dup AND channel <> 'unknown'
-                   AND ck IN (SELECT ck FROM k WHERE NOT dup GROUP BY ck, chk HAVING count(*) > {limit}))
+                 FROM k WHERE NOT dup AND channel <> 'unknown' AND ck IN (SELECT ck FROM busy))
                WHERE ts - start_ts < {window}"""
     con.execute(episodes_sql("over-contact-channel", "first(channel)", hits, "ck, chk", window))
     con.execute("""
@@ -119,13 +133,13 @@ def account_saturation(con, settings: ContactSettings) -> None:
     """Touches or distinct senders into one account (or non-freemail email domain) per window."""
     window = micros(settings.account_window)
     touches, senders = settings.account_max_touches, settings.account_max_senders
+    where = "NOT dup AND ak IS NOT NULL AND ak NOT IN (SELECT ak FROM freemail)"
     hits = f"""SELECT tid, ak, ts, ts - {window - 1} AS start_ts, senders, NULL::BIGINT AS other,
                       CASE WHEN senders > {senders} THEN 'senders' ELSE 'touches' END AS why
                FROM (SELECT tid, ak, ts,
                        lag(ts, {touches}) OVER (PARTITION BY ak ORDER BY ts) AS lag_ts,  -- same sort as below
                        count(DISTINCT sk) OVER (PARTITION BY ak ORDER BY ts RANGE BETWEEN {window - 1} PRECEDING AND CURRENT ROW) AS senders
-                     FROM k WHERE NOT dup AND ak IN (
-                       SELECT ak FROM k WHERE NOT dup AND ak IS NOT NULL AND ak NOT IN (SELECT ak FROM freemail)
-                       GROUP BY ak HAVING count(*) > {touches} OR count(DISTINCT sk) > {senders}))
+                     FROM k SEMI JOIN ({dense("ak", min(touches, senders), window, where)}) d USING (ak)
+                     WHERE NOT dup)
                WHERE ts - lag_ts < {window} OR senders > {senders}"""
     con.execute(episodes_sql("account-saturation", "first(why ORDER BY ts, tid)", hits, "ak", window, peak="senders"))
