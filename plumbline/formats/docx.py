@@ -20,6 +20,8 @@ from plumbline.model import Block, InputError, Message
 
 EXTENSIONS = {".docx"}
 MERGE_TAGS = True  # scripts carry {first_name} placeholders too
+MAX_UNPACKED = 128 * 1024 * 1024  # a long script with images is a few MB; far more is a zip bomb
+MAX_MEMBERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ def read_paragraphs(path: str, data: bytes) -> list[Paragraph]:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        _check_unpacked_size(path, data)
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile):
         raise InputError(path, "not a Word .docx file (not a valid Office Open XML zip package)") from None
@@ -59,6 +62,20 @@ def read_paragraphs(path: str, data: bytes) -> list[Paragraph]:
         heading = style == "Title" or style.startswith("Heading")
         paragraphs.append(Paragraph(len(paragraphs) + 1, item.text.replace("\t", " "), heading))
     return paragraphs
+
+
+def _check_unpacked_size(path: str, data: bytes) -> None:
+    """Refuse a zip bomb before python-docx inflates every part into memory.
+
+    The sizes are the ones the zip declares; zipfile never inflates a member past its declared
+    size (it stops there and fails the CRC check), so the declared total bounds the memory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        members = package.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise InputError(path, f"damaged .docx: {len(members)} parts, over the {MAX_MEMBERS}-part limit")
+        unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNPACKED:
+        raise InputError(path, f".docx unpacks to {unpacked} bytes, over the {MAX_UNPACKED}-byte limit")
 
 
 def _in_reading_order(container, seen: set):

@@ -104,8 +104,10 @@ def defuse(html: str) -> str:
     for k, at in enumerate(opens):
         if gt < at:
             gt = html.find(">", at)
+            if gt < 0:
+                gt = len(html)  # no `>` is left: never search again (that would be quadratic)
         following = opens[k + 1] if k + 1 < len(opens) else len(html)
-        if gt < 0 or (following < gt and gt - at > MAX_TAG_LENGTH):
+        if gt == len(html) or (following < gt and gt - at > MAX_TAG_LENGTH):
             out += [html[pos:at], "&lt;"]
             pos = at + 1
     return "".join(out) + html[pos:]
@@ -174,8 +176,10 @@ class _VisibleText(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, bool, bool]] = []  # (tag, hidden, quoted)
+        self.open_at: dict[str, list[int]] = {}  # tag -> its indices in the stack, so closing never scans it
         self.block = 0
         self.css: list[str] = []
+        self.css_read = 0  # css pieces already read into hidden_classes
         self.hidden_classes: set[str] = set()
         self.pieces: dict[tuple[int, int], list] = {}  # (block, line) -> [column, quoted, text]
 
@@ -193,6 +197,7 @@ class _VisibleText(HTMLParser):
         attributes = {name: (value or "") for name, value in attrs}
         hidden = self.hidden or tag in _SKIPPED or self._hidden_by(attributes)
         quoted = (bool(self.stack) and self.stack[-1][2]) or self._quotes(tag, attributes)
+        self.open_at.setdefault(tag, []).append(len(self.stack))
         self.stack.append((tag, hidden, quoted))
 
     def handle_startendtag(self, tag, attrs):
@@ -202,12 +207,11 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag):
         if tag in _BLOCK:
             self.block += 1
-        for depth in range(len(self.stack) - 1, -1, -1):
-            if self.stack[depth][0] == tag:
-                del self.stack[depth:]
-                break
-        if tag == "style":
-            self.hidden_classes = hidden_classes("\n".join(self.css))
+        if self.open_at.get(tag):
+            self._truncate(self.open_at[tag][-1])
+        if tag == "style":  # each stylesheet is read once, when it closes
+            self.hidden_classes |= hidden_classes("\n".join(self.css[self.css_read:]))
+            self.css_read = len(self.css)
 
     def handle_data(self, data):
         if self.stack and self.stack[-1][0] == "style":
@@ -224,13 +228,19 @@ class _VisibleText(HTMLParser):
             entry[2] += part
 
     def _close_open(self, tag):
-        for depth in range(len(self.stack) - 1, -1, -1):
-            name = self.stack[depth][0]
-            if name == tag:
-                del self.stack[depth:]
-                return
-            if name in _CONTAINERS:
-                return
+        """Close the open `tag` unless a container (table, list, div …) opened after it."""
+        if not self.open_at.get(tag):
+            return
+        depth = self.open_at[tag][-1]
+        container = max((self.open_at[c][-1] for c in _CONTAINERS if self.open_at.get(c)), default=-1)
+        if depth > container:
+            self._truncate(depth)
+
+    def _truncate(self, depth: int) -> None:
+        """Pop the stack down to `depth`; each element is popped once, so this is linear overall."""
+        for tag, _, _ in self.stack[depth:]:
+            self.open_at[tag].pop()
+        del self.stack[depth:]
 
     def _hidden_by(self, attributes: dict[str, str]) -> bool:
         if "hidden" in attributes or _hides(attributes.get("style", "")):

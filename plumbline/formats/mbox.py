@@ -16,13 +16,26 @@ from plumbline.model import InputError, Message
 
 EXTENSIONS = {".mbox", ".mbx"}
 
-_SEPARATOR_TEXT = r"^From \S+\s.*\d{1,2}:\d{2}(?::\d{2})?\b.*\b\d{4}\b"  # From sender asctime-date
-_SEPARATOR = re.compile(_SEPARATOR_TEXT.encode())
+# "From sender asctime-date": a time, then a year after it. Matched in three linear steps, not
+# as one `From \S+\s.*TIME.*YEAR` regex, whose two `.*` make a long line cost its length cubed.
+_SEPARATOR_START = re.compile(rb"From \S+\s")
+_TIME = re.compile(rb"\d{1,2}:\d{2}(?::\d{2})?\b")
+_YEAR = re.compile(rb"\b\d{4}\b")
+MAX_SEPARATOR = 1000  # a separator is one short line; a longer line is never one
 _ESCAPED_FROM = re.compile(rb"^>(>*From )")
 
 
 def sniff(head: str) -> bool:
-    return bool(re.match(_SEPARATOR_TEXT, head.lstrip("\ufeff")))
+    first = head.lstrip("\ufeff").split("\n", 1)[0]
+    return is_separator(first.encode("utf-8", "surrogateescape"))
+
+
+def is_separator(line: bytes) -> bool:
+    if len(line) > MAX_SEPARATOR:
+        return False
+    start = _SEPARATOR_START.match(line)
+    time = start and _TIME.search(line, start.end())
+    return bool(time and _YEAR.search(line, time.end()))
 
 
 def load(source, options) -> list[Message]:
@@ -41,7 +54,7 @@ def load(source, options) -> list[Message]:
 
 
 def separators(lines: list[bytes]) -> list[int]:
-    return [i for i, line in enumerate(lines) if _SEPARATOR.match(line) and (i == 0 or not lines[i - 1].strip())]
+    return [i for i, line in enumerate(lines) if is_separator(line) and (i == 0 or not lines[i - 1].strip())]
 
 
 def _first_content(lines: list[bytes]) -> int:

@@ -14,6 +14,7 @@ Line mapping per Content-Transfer-Encoding:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -22,6 +23,15 @@ from email.parser import BytesParser
 from plumbline.model import InputError
 
 MAX_DEPTH = 20
+MAX_PARTS = 1000  # per message; real mail has a few dozen at most
+# The standard library's header parser (policy.default) is quadratic in a header's tokens, and
+# much worse when they run together without spaces ('"a"a"a…', '<(>…'): 5 KB of them take
+# seconds. Headers we read are refused beyond these limits; the others are never parsed.
+MAX_HEADER = 32 * 1024
+MAX_WORD = 998  # RFC 5322 line limit: a header folds at spaces, so no longer run can be valid
+READ_HEADERS = {b"from", b"to", b"cc", b"date", b"subject", b"message-id", b"content-type",
+                b"content-disposition", b"content-transfer-encoding"}
+_LONG_WORD = re.compile(rb"\S{%d}" % (MAX_WORD + 1))
 _HEADER_NAME = set(b"!\"#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~")
 
 
@@ -54,21 +64,44 @@ def is_header_line(line: bytes) -> bool:
     return bool(colon) and bool(name) and all(byte in _HEADER_NAME for byte in name)
 
 
-def parse_entity(lines: list[bytes], start: int, end: int, path: str, depth: int = 0) -> Part:
+def parse_entity(lines: list[bytes], start: int, end: int, path: str, depth: int = 0, count: list[int] | None = None) -> Part:
     if depth > MAX_DEPTH:
         raise InputError(path, f"MIME parts nested more than {MAX_DEPTH} deep")
+    count = count if count is not None else [0]  # entities parsed so far in this message
+    count[0] += 1
+    if count[0] > MAX_PARTS:
+        raise InputError(path, f"line {start + 1}: more than {MAX_PARTS} MIME parts in one message")
     cursor = start
     while cursor < end and (is_header_line(lines[cursor]) or (cursor > start and lines[cursor][:1] in (b" ", b"\t"))):
         cursor += 1
     body_start = cursor + 1 if cursor < end and not lines[cursor].strip() else cursor
+    check_headers(lines, start, cursor, path)
     headers = BytesParser(policy=policy.default).parsebytes(b"".join(lines[start:cursor]) + b"\n", headersonly=True)
     part = Part(headers, start, body_start, end)
     if headers.get_content_maintype() == "multipart":
-        part.children = _children(lines, part, path, depth)
+        part.children = _children(lines, part, path, depth, count)
     return part
 
 
-def _children(lines: list[bytes], part: Part, path: str, depth: int) -> list[Part]:
+def check_headers(lines: list[bytes], start: int, end: int, path: str) -> None:
+    """Refuse a header we will parse that is too long, or has a run of text no mail client writes."""
+    k = start
+    while k < end:
+        first, k = k, k + 1
+        while k < end and lines[k][:1] in (b" ", b"\t"):
+            k += 1
+        name = lines[first].partition(b":")[0].strip()
+        if name.lower() not in READ_HEADERS:
+            continue
+        size = sum(len(line) for line in lines[first:k])
+        shown = name.decode("ascii", "replace")
+        if size > MAX_HEADER:
+            raise InputError(path, f"line {first + 1}: {shown} header is {size} bytes, over the {MAX_HEADER}-byte limit")
+        if any(len(line) > MAX_WORD and _LONG_WORD.search(line) for line in lines[first:k]):
+            raise InputError(path, f"line {first + 1}: malformed {shown} header (over {MAX_WORD} characters without a space)")
+
+
+def _children(lines: list[bytes], part: Part, path: str, depth: int, count: list[int]) -> list[Part]:
     boundary = part.headers.get_boundary()
     if not boundary:
         raise InputError(path, f"line {part.header_start + 1}: multipart part has no boundary parameter")
@@ -80,7 +113,7 @@ def _children(lines: list[bytes], part: Part, path: str, depth: int) -> list[Par
     for begin, stop in zip(marks, marks[1:] + [part.body_end]):
         if lines[begin].rstrip() == delimiter + b"--":
             break
-        children.append(parse_entity(lines, begin + 1, stop, path, depth + 1))
+        children.append(parse_entity(lines, begin + 1, stop, path, depth + 1, count))
     return children
 
 

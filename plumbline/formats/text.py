@@ -14,7 +14,6 @@ GENERIC = True  # content sniffing (transcript, email) wins over these extension
 MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neutral word
 
 _MD_PREFIX = re.compile(r"^(\s{0,3}(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s?))+")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def sniff(head: str) -> bool:
@@ -23,7 +22,7 @@ def sniff(head: str) -> bool:
 
 def strip_markdown(text: str) -> str:
     """Blank out non-prose Markdown, keeping every newline so line numbers survive."""
-    text = _HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    text = blank_comments(text)
     lines = text.split("\n")
     out, in_fence = [], False
     if lines and lines[0].strip() == "---":  # YAML front matter
@@ -44,6 +43,22 @@ def strip_markdown(text: str) -> str:
             line = " " * len(match.group()) + line[match.end() :]
         out.append(line.replace("**", "  ").replace("__", "  "))
     return "\n".join(out)
+
+
+def blank_comments(text: str) -> str:
+    """Blank out `<!-- … -->` comments, keeping newlines, in one pass.
+
+    Once an opening `<!--` has no `-->` after it, no later one can have either, so the scan
+    stops there; a lazy `<!--.*?-->` regex would rescan to the end for every such opener."""
+    out, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        end += 3
+        out += [text[pos:start], re.sub(r"[^\n]", " ", text[start:end])]
+        pos = end
+    return "".join(out) + text[pos:] if out else text
 
 
 def load(source, options) -> list[Message]:
