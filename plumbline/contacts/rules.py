@@ -40,7 +40,7 @@ REPEAT_PITCH = Rule(
 AFTER_OPT_OUT = Rule(
     "contact-after-opt-out",
     "A touch after the contact opted out or was paused (quiet period).",
-    "error",
+    "warning",  # many teams will want "error": [contacts.severity] "contact-after-opt-out" = "error"
     bad_example="ana@acme.com opted out on 1 March and got a call on 3 March",
     good_example="the call was on 28 February",
     help="Columns opted_out (a value in opt_out_values), opted_out_since, opted_out_until. Without a since-time the flagged row's own time starts the quiet period.",

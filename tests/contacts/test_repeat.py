@@ -80,3 +80,14 @@ def test_too_many_bodies_is_a_notice(tmp_path, run, encoder):
     (notice,) = report.findings
     assert notice.rule == "repeat-pitch-limited" and "2 distinct message bodies" in notice.message
     assert encoder.calls == 0
+
+
+def test_fires_at_the_similarity_limit_and_not_above_it(tmp_path, run, fake_encoder):
+    import numpy as np
+
+    second = PITCH.replace("faster", "sooner").replace("clear", "simple")
+    a, b = fake_encoder.encode([PITCH, second])
+    similarity = float(np.dot(a, b))
+    path = log(tmp_path, [(1, "ana@acme.com", PITCH), (5, "ana@acme.com", second)])
+    assert [f.rule for f in run(path, repeat_similarity=round(similarity, 6)).findings] == ["repeat-pitch"]
+    assert run(path, repeat_similarity=round(similarity + 0.001, 6)).findings == ()
