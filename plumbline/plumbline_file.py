@@ -76,6 +76,8 @@ def _read_entry(file: str) -> tuple[dict, str]:
     front = lines[1:end]
     try:
         meta = yaml.safe_load("\n".join(front)) or {}
+    except (RecursionError, ValueError):  # nested thousands deep; an integer of 5,000 digits
+        raise PlumbLineError(f"{file}: front matter is not 'key: value' lines (nested too deeply or too large)") from None
     except yaml.YAMLError as exc:
         meta = _plain_front_matter(front)  # marketers write "title: Proof: 3,000 homes"
         if meta is None:
@@ -104,7 +106,7 @@ def _plain_front_matter(lines: list[str]) -> dict | None:
         if value.startswith("["):
             try:
                 meta[key.strip()] = yaml.safe_load(value)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError, ValueError):
                 return None
         else:
             meta[key.strip()] = value.strip("'\"")
@@ -117,7 +119,7 @@ def _validate(file: str, meta: dict, body: str) -> dict:
         raise PlumbLineError(f"{file}: unknown front-matter key '{unknown[0]}' (allowed: {', '.join(sorted(_KNOWN_KEYS))})")
     kind = meta.get("kind")
     if kind not in KINDS:
-        raise PlumbLineError(f"{file}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise PlumbLineError(f"{file}: kind must be one of {', '.join(KINDS)}, not {_shown(kind)}")
     if kind == "brand":
         names = meta.get("names")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
@@ -125,13 +127,23 @@ def _validate(file: str, meta: dict, body: str) -> dict:
         return {"kind": kind, "names": [n.strip() for n in names]}
     story_id = meta.get("id")
     if not isinstance(story_id, str) or not _ID.match(story_id):
-        raise PlumbLineError(f"{file}: id must be lowercase letters, digits, '-' or '_' (got {story_id!r})")
+        raise PlumbLineError(f"{file}: id must be lowercase letters, digits, '-' or '_' (got {_shown(story_id)})")
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         raise PlumbLineError(f"{file}: missing title")
     if not body:
         raise PlumbLineError(f"{file}: body is empty (write the story, or the examples to avoid)")
     return {"id": story_id, "title": title.strip(), "kind": kind}
+
+
+def _shown(value) -> str:
+    """A value for an error message, short whatever it is (YAML aliases can nest a list a
+    billion items deep in a few lines: a plain repr would never finish)."""
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxstring, shown.maxother = 2, 60, 60
+    return shown.repr(value)
 
 
 def split_examples(body: str) -> list[str]:
