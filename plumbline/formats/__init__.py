@@ -86,12 +86,14 @@ def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = Non
     else:
         try:
             size = os.path.getsize(path)
+        except ValueError:  # a NUL in the name (from the API; a command line cannot hold one)
+            raise InputError(path, "cannot read: invalid file name") from None
         except OSError as exc:
             raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
         if size > options.max_bytes:
             raise InputError(path, f"file is {size} bytes, over the {options.max_bytes}-byte limit")
         try:
-            with open(path, "rb") as fh:
+            with _open(path) as fh:
                 data = fh.read(options.max_bytes + 1)
         except OSError as exc:
             raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
@@ -103,6 +105,21 @@ def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = Non
     if suffix in MAIL_SUFFIXES:
         return Source(path, data, _decode_mail(path, data))
     return Source(path, data, decode_text(path, data))
+
+
+def _open(path: str):
+    """Open for reading without waiting: a named pipe nobody writes to (found while walking a
+    directory) would block `open` forever; opened non-blocking, it reads as empty. A pipe with a
+    writer, like bash's `<(command)`, reads normally once the descriptor is made blocking again."""
+    if not hasattr(os, "O_NONBLOCK"):
+        return open(path, "rb")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _decode_mail(path: str, data: bytes) -> str:
@@ -227,8 +244,21 @@ def check_reps(path: str, speakers: Iterable[str], options: LoadOptions) -> None
         raise InputError(path, f"no speaker matches --rep/--rep-pattern; speakers are {', '.join(speakers)}")
 
 
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+
+
 def load_path(path: str, options: LoadOptions = LoadOptions(), stdin_bytes: bytes | None = None) -> list[Message]:
     """Read and parse one input into messages; raises InputError with a one-line reason."""
+    try:
+        return _load_path(path, options, stdin_bytes)
+    except InputError as exc:
+        if not _LINE_BREAKS.search(exc.problem):
+            raise
+        # the problem may quote the file (a speaker named "Dana\nEvil" in a JSON transcript)
+        raise InputError(path, _LINE_BREAKS.sub(" ", exc.problem)) from None
+
+
+def _load_path(path: str, options: LoadOptions, stdin_bytes: bytes | None) -> list[Message]:
     source = read_source(path, options, stdin_bytes)
     try:
         return with_suppressions(load_source(source, options), source.text)
@@ -245,12 +275,25 @@ def expand_paths(paths: Iterable[str], include: Iterable[str] = (), exclude: Ite
     """Yield files from paths, walking directories recursively in a stable order.
 
     Hidden files and folders inside a walked directory are skipped; a path named on the
-    command line is always yielded (even if missing, so it is reported, not lost).
+    command line is always yielded (even if missing, so it is reported, not lost). Each file is
+    yielded once, under the first name it is reached by: a path given twice, or a file named
+    beside its directory, is judged and counted once (names are compared after os.path.abspath
+    and normpath; two symlinks to one file are two inputs).
     """
     include, exclude = tuple(include), tuple(exclude)
+    seen: set[str] = set()
+
+    def first_time(path: str) -> bool:
+        key = path if path == STDIN else os.path.normpath(os.path.abspath(path))
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for path in paths:
         if path == STDIN or not os.path.isdir(path):
-            yield path
+            if first_time(path):
+                yield path
             continue
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -258,7 +301,7 @@ def expand_paths(paths: Iterable[str], include: Iterable[str] = (), exclude: Ite
                 if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
                     continue
                 full = os.path.join(root, name)
-                if _selected(full, include, exclude):
+                if _selected(full, include, exclude) and first_time(full):
                     yield full
 
 
