@@ -1,10 +1,13 @@
-"""Helpers shared by the contact tests (imported by name: tests/ is not a package)."""
+"""Helpers and fixtures shared by the contact tests, imported by name (tests/ is not a
+package, and a conftest.py here would shadow tests/conftest.py for `from conftest import`)."""
 from __future__ import annotations
 
 import os
 
+import pytest
 import tomllib
 
+from plumbline.contacts import check_contacts
 from plumbline.contacts.settings import ContactSettings
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
@@ -36,3 +39,18 @@ def write(tmp_path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+@pytest.fixture
+def encoder(fake_encoder):
+    return RecordingEncoder(fake_encoder)
+
+
+@pytest.fixture
+def run(encoder):
+    """run(*paths, **settings) → Report, with the recording fake encoder."""
+
+    def _run(*paths, **settings):
+        return check_contacts([str(p) for p in paths], ContactSettings(**settings), encoder_factory=lambda: encoder)
+
+    return _run

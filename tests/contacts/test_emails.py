@@ -1,7 +1,7 @@
 """Email corpora as touch logs: each sent message touches every external To/Cc recipient."""
 from __future__ import annotations
 
-from contact_helpers import write
+from contact_helpers import encoder, run, write  # noqa: F401 (fixtures: run needs encoder)
 
 from plumbline.contacts.emails import iso_date
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 
-from contact_helpers import write
+from contact_helpers import encoder, run, write  # noqa: F401 (fixtures: run needs encoder)
 
 HEADER = "timestamp,contact,channel,team,sender\n"
 

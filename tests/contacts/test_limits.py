@@ -1,7 +1,7 @@
 """Output stays proportionate: per-rule caps with a counted remainder, severities, rules off."""
 from __future__ import annotations
 
-from contact_helpers import write
+from contact_helpers import encoder, run, write  # noqa: F401 (fixtures: run needs encoder)
 
 HEADER = "timestamp,contact,channel,team,sender\n"
 CHANNELS = ("email", "call", "sms", "linkedin", "meeting")

@@ -2,7 +2,7 @@
 bodied touches are embedded, in batches; a missing model or too many bodies is a notice."""
 from __future__ import annotations
 
-from contact_helpers import write
+from contact_helpers import encoder, run, write  # noqa: F401 (fixtures)
 
 from plumbline.contacts import repeat
 
