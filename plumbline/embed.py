@@ -5,9 +5,11 @@ weights are checked against the published sha256 before use. Any other sentence-
 model may be named by local path or by a name already in the local Hugging Face cache; hub
 downloads are switched off, and only safetensors weights are accepted (no pickle).
 
-Backends run the same weights: `torch` (sentence-transformers, the reference), `onnx` (the
-model exported once to ONNX and run by ONNX Runtime, see embed_onnx.py) and `onnx-int8`
-(the same export with int8 weights). A model whose weights were verified is loaded only when
+Backends run the same weights: `torch` (BERT models in plain torch, see embed_torch.py, checked
+against sentence-transformers' vectors; other models through sentence-transformers),
+`sentence-transformers` (always the library itself, the reference), `onnx` (the model
+exported once to ONNX and run by ONNX Runtime, see embed_onnx.py) and `onnx-int8` (the same
+export with int8 weights). A model whose weights were verified is loaded only when
 something actually needs embedding, so a run served from the disk caches never imports torch.
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Callable, Sequence
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "default"}
 DEFAULT_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8", "sentence-transformers")
 ONNX_BACKENDS = ("onnx", "onnx-int8")
 
 
@@ -192,7 +194,7 @@ def _modules(directory: str) -> list[dict]:
 def _check_local_model(directory: str, backend: str) -> None:
     """Refuse up front what would only fail later, when the model is first used."""
     modules = _modules(directory)
-    if backend == "torch":
+    if backend in ("torch", "sentence-transformers"):
         if importlib.util.find_spec("sentence_transformers") is None:
             raise ModelError("the torch backend needs sentence-transformers: pip install sentence-transformers")
         return
@@ -213,6 +215,12 @@ def _check_local_model(directory: str, backend: str) -> None:
             raise ModelError(f"{directory}: --backend {backend} supports mean pooling only (this model uses {modes})")
 
 
+def _plain_bert(directory: str) -> bool:
+    from plumbline.embed_torch import supports
+
+    return supports(directory)
+
+
 @lru_cache(maxsize=4)
 def load_encoder(model: str | None = None, backend: str = "torch") -> Encoder:
     """Verify (once per process) the named model for CPU inference, offline; the runtime
@@ -224,13 +232,17 @@ def load_encoder(model: str | None = None, backend: str = "torch") -> Encoder:
     shown = model or DEFAULT_MODEL
     fingerprint = f"{backend}:{resolved.fingerprint}"
     if not resolved.is_local:
-        if backend != "torch":
+        if backend not in ("torch", "sentence-transformers"):
             raise ModelError(f"--backend {backend} needs a model directory with model.safetensors, not '{model}'")
         runtime = _load_sentence_transformer(resolved.target, shown)  # eager: errors show up now
         return Encoder(shown, fingerprint, runtime.get_sentence_embedding_dimension(), lambda: runtime)
     _check_local_model(resolved.target, backend)
     dim = model_dim(resolved.target)
-    if backend == "torch":
+    if backend == "torch" and _plain_bert(resolved.target):
+        from plumbline.embed_torch import load_bert_runtime
+
+        load = lambda: load_bert_runtime(resolved)  # noqa: E731
+    elif backend in ("torch", "sentence-transformers"):
         load = lambda: _load_sentence_transformer(resolved.target, shown)  # noqa: E731
     else:
         from plumbline.embed_onnx import load_onnx_runtime

@@ -54,7 +54,7 @@ def test_onnx_refuses_pooling_it_does_not_export(tmp_path):
 def test_fingerprint_names_the_backend(tmp_path):
     pytest.importorskip("onnxruntime")
     path = _fake_model_dir(tmp_path, {"pooling_mode_mean_tokens": True})
-    torch_fp, onnx_fp, int8_fp = (load_encoder(path, b).fingerprint for b in BACKENDS)
+    torch_fp, onnx_fp, int8_fp = (load_encoder(path, b).fingerprint for b in ("torch", "onnx", "onnx-int8"))
     assert torch_fp.startswith("torch:") and onnx_fp.startswith("onnx:") and int8_fp.startswith("onnx-int8:")
     assert len({torch_fp, onnx_fp, int8_fp}) == 3
     assert not load_encoder(path, "onnx").loaded  # nothing exported or loaded yet
@@ -104,17 +104,36 @@ def test_onnx_int8_stays_close_to_torch(onnx_cache, monkeypatch, real_encoder):
 
 
 @pytest.mark.slow
-def test_onnx_tokenizer_truncates_like_sentence_transformers(real_encoder):
-    pytest.importorskip("onnxruntime")
+def test_tokenizer_truncates_like_sentence_transformers():
     from tokenizers import Tokenizer
 
     from plumbline.embed_onnx import max_seq_length
 
+    reference = load_encoder(None, "sentence-transformers").model.model
     directory = embed.resolve(None).target
-    assert max_seq_length(directory) == real_encoder.model.model.max_seq_length == 256
+    assert max_seq_length(directory) == reference.max_seq_length == 256
     tokenizer = Tokenizer.from_file(os.path.join(directory, "tokenizer.json"))
     tokenizer.enable_truncation(max_length=256)
     long_text = "Our onboarding team stays with you for the first six weeks. " * 40
     ids = tokenizer.encode(long_text).ids
-    expected = real_encoder.model.model.tokenize([long_text])["input_ids"][0].tolist()
+    expected = reference.tokenize([long_text])["input_ids"][0].tolist()
     assert ids == expected and len(ids) == 256
+
+
+@pytest.mark.slow
+def test_torch_backend_is_sentence_transformers_without_the_import():
+    torch_backend = load_encoder(None, "torch")
+    reference = load_encoder(None, "sentence-transformers")
+    assert type(torch_backend.model).__name__ == "BertEmbedder"
+    assert type(reference.model).__name__ == "TorchRuntime"
+    texts = SENTENCES + ["Our onboarding team stays with you for the first six weeks. " * 40]
+    assert np.abs(torch_backend.encode(texts) - reference.encode(texts)).max() < 1e-5
+
+
+def test_torch_backend_refuses_weights_that_miss_the_known_answers(monkeypatch):
+    from plumbline import embed_torch
+
+    wrong = [[0.5] * 16 for _ in embed_torch.CHECK_SENTENCES]
+    monkeypatch.setitem(embed_torch.DEFAULT_KNOWN_ANSWERS, "vectors", wrong)
+    with pytest.raises(ModelError, match="does not reproduce"):
+        embed_torch.load_bert_runtime(embed.resolve(None))
