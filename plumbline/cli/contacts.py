@@ -54,7 +54,10 @@ def load_settings(config, overrides: tuple[str, ...]):
 
 def parse_overrides(overrides: tuple[str, ...]) -> dict:
     """KEY=VALUE pairs; VALUE is read as TOML (5, 0.8, "7d", ["a", "b"]) or else taken as text."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     from plumbline.model import ConfigError
 

@@ -24,24 +24,19 @@ def is_email(path: str) -> bool:
 
 def load_emails(con, path: str, fid: int, settings: ContactSettings) -> int:
     """INSERT the touches of one .eml/.mbox file; returns the number of messages read."""
-    import numpy as np
-
     from plumbline.formats import LoadOptions, load_path
 
     messages = load_path(path, LoadOptions(max_bytes=MAX_EMAIL_BYTES))
     rows = [row for message in messages for row in touch_rows(message)]
     fields = [f.name for f in dataclasses.fields(settings.columns)]
-    columns = {f"r_{name}": np.array([row.get(name) for row in rows], dtype=object) for name in fields}
-    columns["line"] = np.array([row["line"] for row in rows], dtype=np.int64)
-    table = f"email_rows_{fid}"
-    con.register(table, columns)
-    try:
-        normalised = normalised_columns(settings)
-        select = ", ".join(f"{sql} AS {name}" for name, sql in normalised.items())
-        con.execute(f"INSERT INTO touches SELECT {fid}, line, {', '.join(normalised)}, 0, {problem_sql()} FROM "
-                    f"(SELECT {select}, line, false AS blank, false AS malformed FROM {table})")
-    finally:
-        con.unregister(table)
+    # One list parameter per column, zipped by unnest: no per-row statements, no pandas.
+    raw = ", ".join(f"unnest(${i + 1}::VARCHAR[]) AS r_{name}" for i, name in enumerate(fields))
+    values = [[row.get(name) for row in rows] for name in fields] + [[row["line"] for row in rows]]
+    normalised = normalised_columns(settings)
+    select = ", ".join(f"{sql} AS {name}" for name, sql in normalised.items())
+    con.execute(f"INSERT INTO touches SELECT {fid}, line, {', '.join(normalised)}, 0, {problem_sql()} FROM "
+                f"(SELECT {select}, line, false AS blank, false AS malformed FROM "
+                f"(SELECT {raw}, unnest(${len(fields) + 1}::BIGINT[]) AS line))", values)
     return len(messages)
 
 

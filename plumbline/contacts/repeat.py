@@ -105,8 +105,7 @@ def similar_pairs(con, vectors, threshold: float) -> None:
         sims = np.einsum("ij,ij->i", vectors[chunk["ia"]], vectors[chunk["ib"]])
         keep = sims >= threshold - 1e-6
         if keep.any():
-            con.register("repeat_chunk", {"tid": np.asarray(chunk["tid"])[keep], "other": np.asarray(chunk["other"])[keep],
-                                          "similarity": sims[keep].astype(np.float64)})
-            con.execute("INSERT INTO repeat_hits SELECT tid, other, similarity FROM repeat_chunk")
-            con.unregister("repeat_chunk")
+            con.execute("INSERT INTO repeat_hits SELECT unnest($1::BIGINT[]), unnest($2::BIGINT[]), unnest($3::DOUBLE[])",
+                        [np.asarray(chunk["tid"])[keep].tolist(), np.asarray(chunk["other"])[keep].tolist(),
+                         sims[keep].astype(float).tolist()])
     con.execute("DROP TABLE repeat_candidates")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from plumbline.contacts import check_contacts
 from plumbline.contacts.settings import ContactSettings
