@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from plumbline.cli.options import input_options, load_options
+from plumbline.cli.options import input_options, judge_options, load_options
 from plumbline.decide import EXIT_USAGE
-from plumbline.embed import BACKENDS
 
 EXIT_INTERRUPTED = 130
 
@@ -26,13 +25,7 @@ EXIT_INTERRUPTED = 130
 @click.option("--title", default="Plumb-line audit", show_default=True, help="Title of the HTML report.")
 @click.option("--batch-files", type=click.IntRange(min=1), default=64, show_default=True, help="Files judged per batch (and saved per step).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary on stderr.")
-@click.option("--judge", "judge_kind", type=click.Choice(["model", "thresholds"]), default="model", show_default=True, help="The trained judge, or plain cosine thresholds.")
-@click.option("--judge-model", metavar="FILE", help="A judge trained with `plumbline train` (default: the bundled models/judge.json).")
-@click.option("--story-threshold", type=float, default=0.45, show_default=True, help="Thresholds judge: aligned at or above this cosine similarity.")
-@click.option("--avoid-threshold", type=float, default=0.55, show_default=True, help="Thresholds judge: off-message at or above this cosine similarity.")
-@click.option("--model", "model_name", metavar="NAME|DIR", help="Sentence-transformers model (local directory or locally cached name). [default: all-MiniLM-L6-v2, bundled]")
-@click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the plumb-line embedding cache.")
+@judge_options
 def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_path, json_path, state_dir, fresh,
           title, batch_files, quiet, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend,
           no_cache):

@@ -6,10 +6,9 @@ import sys
 
 import click
 
-from plumbline.cli.options import (config_option, input_options, load_options, output_options, selection_options,
-                                   write_report)
+from plumbline.cli.options import (config_option, input_options, judge_options, load_options, output_options,
+                                   selection_options, write_report)
 from plumbline.decide import EXIT_USAGE
-from plumbline.embed import BACKENDS
 
 
 @click.command()
@@ -20,13 +19,7 @@ from plumbline.embed import BACKENDS
 @selection_options
 @output_options
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Report drift/off-message only at or above this calibrated probability.")
-@click.option("--judge", "judge_kind", type=click.Choice(["model", "thresholds"]), default="model", show_default=True, help="The trained judge, or plain cosine thresholds.")
-@click.option("--judge-model", metavar="FILE", help="A judge trained with `plumbline train` (default: the bundled models/judge.json).")
-@click.option("--story-threshold", type=float, default=0.45, show_default=True, help="Thresholds judge: aligned at or above this cosine similarity.")
-@click.option("--avoid-threshold", type=float, default=0.55, show_default=True, help="Thresholds judge: off-message at or above this cosine similarity.")
-@click.option("--model", "model_name", metavar="NAME|DIR", help="Sentence-transformers model (local directory or locally cached name). [default: all-MiniLM-L6-v2, bundled]")
-@click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the plumb-line embedding cache.")
+@judge_options
 @click.option("--baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Report only findings that are not in this baseline (written by --write-baseline).")
 @click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Record today's findings in FILE as the baseline, and pass.")
 def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, fmt, output, fail_on,

@@ -85,3 +85,21 @@ def selection_options(func):
     func = click.option("--include", multiple=True, metavar="GLOB", help="Only read files under a directory that match GLOB (path or file name; repeatable).")(func)
     func = click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files under a directory that match GLOB (path or file name; repeatable).")(func)
     return func
+
+
+def judge_options(func):
+    """Which judge, embedding model and runtime; shared by check and audit."""
+    from plumbline.embed import BACKENDS
+
+    options = [
+        click.option("--judge", "judge_kind", type=click.Choice(["model", "thresholds"]), default="model", show_default=True, help="The trained judge, or plain cosine thresholds."),
+        click.option("--judge-model", metavar="FILE", help="A judge trained with `plumbline train` (default: the bundled models/judge.json)."),
+        click.option("--story-threshold", type=float, default=0.45, show_default=True, help="Thresholds judge: aligned at or above this cosine similarity."),
+        click.option("--avoid-threshold", type=float, default=0.55, show_default=True, help="Thresholds judge: off-message at or above this cosine similarity."),
+        click.option("--model", "model_name", metavar="NAME|DIR", help="Sentence-transformers model (local directory or locally cached name). [default: all-MiniLM-L6-v2, bundled]"),
+        click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the plumb-line embedding cache."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
