@@ -114,6 +114,7 @@ class _Streamer:
     def run(self, paths: Sequence[str], batch_files: int) -> None:
         from plumbline.pipeline import iter_results
 
+        self._progress()  # the total is known before the first batch
         for result in iter_results(self.judge, self._to_judge(paths), self.options, batch_files=batch_files,
                                    on_batch=self._batch_started, on_embedded=self._embedded):
             self._judged(result)
