@@ -19,6 +19,7 @@ def finding_record(f: Finding) -> dict:
         "text": f.text,
         "speaker": f.speaker,
         "suppressed": f.suppressed,
+        **({"details": dict(f.details)} if f.details else {}),
     }
 
 

@@ -33,11 +33,14 @@ def render(report: Report, out: TextIO, **_) -> None:
         if not f.suppressed:
             out.write(f"{safe(f.path)}:{f.line}:{f.column}: {f.rule} {safe(f.message)}\n")
     s = report.summary()
+    suppressed = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
+    if report.tool == "contacts":
+        out.write(f"\n{s['files']} file(s), {s['errors']} error(s), {s['messages']} touch row(s); "
+                  f"{s['findings']} finding(s){suppressed}\n")
+        return
     labels = s["labels"]
     out.write(
         f"\n{s['files']} file(s), {s['errors']} error(s), {s['sentences']} sentence(s) judged "
         f"({labels['aligned']} aligned, {labels['drift']} drift, {labels['off-message']} off-message, "
-        f"{labels['neutral']} neutral); {s['findings']} finding(s)"
-        + (f", {s['suppressed']} suppressed" if s["suppressed"] else "")
-        + "\n"
+        f"{labels['neutral']} neutral); {s['findings']} finding(s){suppressed}\n"
     )
