@@ -83,6 +83,8 @@ def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = Non
     """Read one input, refusing what is too big, binary or not decodable text."""
     if path == STDIN:
         data = stdin_bytes if stdin_bytes is not None else _read_stdin(options.max_bytes)
+    elif os.path.isdir(path):  # named on the command line, with nothing inside to read
+        raise InputError(path, "directory with no files to read (hidden files and --include/--exclude applied)")
     else:
         try:
             size = os.path.getsize(path)
@@ -275,7 +277,8 @@ def expand_paths(paths: Iterable[str], include: Iterable[str] = (), exclude: Ite
     """Yield files from paths, walking directories recursively in a stable order.
 
     Hidden files and folders inside a walked directory are skipped; a path named on the
-    command line is always yielded (even if missing, so it is reported, not lost). Each file is
+    command line is always yielded (even if missing, or a directory holding no file to read,
+    so it is reported, not lost). Each file is
     yielded once, under the first name it is reached by: a path given twice, or a file named
     beside its directory, is judged and counted once (names are compared after os.path.abspath
     and normpath; two symlinks to one file are two inputs).
@@ -295,14 +298,19 @@ def expand_paths(paths: Iterable[str], include: Iterable[str] = (), exclude: Ite
             if first_time(path):
                 yield path
             continue
+        found = False
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
                     continue
                 full = os.path.join(root, name)
-                if _selected(full, include, exclude) and first_time(full):
-                    yield full
+                if _selected(full, include, exclude):
+                    found = True
+                    if first_time(full):
+                        yield full
+        if not found and first_time(path):
+            yield path
 
 
 IGNORED_SUFFIXES = (".labels.tsv", ".toml", ".json.labels")
