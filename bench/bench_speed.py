@@ -40,8 +40,11 @@ import salesgen  # noqa: E402
 DEFAULT_PLUMBLINE = os.path.join(REPO, "tests", "data", "check", "plumbline")
 
 
-def run_child(argv: list[str], env: dict) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in MiB, exit code) of one subprocess."""
+def run_child(argv: list[str], env: dict) -> tuple[float, int, int, float]:
+    """(wall seconds, peak RSS in MiB, exit code, CPU seconds user+sys) of one subprocess.
+
+    Run these before this process imports anything big: a child's peak RSS starts from its
+    parent's at fork."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -51,7 +54,7 @@ def run_child(argv: list[str], env: dict) -> tuple[float, int, int]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{stderr[-2000:]}")
-    return wall, usage.ru_maxrss // 1024, code
+    return wall, usage.ru_maxrss // 1024, code, usage.ru_utime + usage.ru_stime
 
 
 def fresh_cache(root: str, onnx_source: str | None) -> str:
@@ -79,14 +82,14 @@ def measure_reference(sentences: list[str]) -> dict:
 
     model = SentenceTransformer(default_model_dir(), device="cpu")
     model.encode(sentences[:64], batch_size=64)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     model.encode(sentences, batch_size=64)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     unique = list(dict.fromkeys(sentences))
     start = time.perf_counter()
     model.encode(unique, batch_size=64)
     unique_seconds = time.perf_counter() - start
-    return {"seconds": seconds, "unique_seconds": unique_seconds, "unique_sentences": len(unique)}
+    return {"seconds": seconds, "cpu_seconds": cpu, "unique_seconds": unique_seconds, "unique_sentences": len(unique)}
 
 
 def measure_api(paths: list[str], plumbline, backend: str, cache_root: str, onnx_source: str | None) -> dict:
@@ -107,10 +110,10 @@ def measure_api(paths: list[str], plumbline, backend: str, cache_root: str, onnx
     segment_messages(load_path(paths[0]))  # spaCy loaded and warm
     settings = JudgeSettings()
     judge = prepare_judge(plumbline, settings, encoder=CachedEncoder(encoder))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = check(paths, plumbline, LoadOptions(), settings, judge=judge)
     render(report, "json", io.StringIO())
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     judged = sum(len(f.judgements) for f in report.files)
 
     stages = {}
@@ -126,7 +129,7 @@ def measure_api(paths: list[str], plumbline, backend: str, cache_root: str, onnx
     start = time.perf_counter()
     judge_sentences(sentences, score_sentences(sentences, vectors, judge.index), judge.model, settings)
     stages["judge"] = time.perf_counter() - start
-    return {"seconds": seconds, "judged_sentences": judged, "stages": stages}
+    return {"seconds": seconds, "cpu_seconds": cpu, "judged_sentences": judged, "stages": stages}
 
 
 def export_onnx(backends: list[str], root: str) -> tuple[str | None, dict]:
@@ -166,31 +169,39 @@ def main(argv=None) -> int:
         paths = salesgen.write(emails, os.path.join(root, "emails"))
         template = paths[0]
         plumbline = load_plumbline(args.plumbline)
-        results = {"machine": machine(), "sentences": len(sentences), "emails": len(emails),
-                   "unique_sentences": len(set(sentences)), "plumbline": os.path.relpath(args.plumbline, REPO)}
+        results = {"sentences": len(sentences), "emails": len(emails),
+                   "unique_sentences": len(set(sentences)), "plumbline": os.path.relpath(args.plumbline, REPO),
+                   "load_average_before": os.getloadavg()}
         print(f"{len(sentences)} sentences ({len(set(sentences))} distinct) in {len(emails)} emails; "
-              f"plumb line {results['plumbline']} ({len(plumbline.stories)} entries); {results['machine']['summary']}")
+              f"plumb line {results['plumbline']} ({len(plumbline.stories)} entries)", flush=True)
 
+        # Subprocesses first, while this process is still small (see run_child).
         onnx_source, export_times = export_onnx(backends, root)
         results["onnx_export_seconds"] = export_times
+        results["startup"] = measure_startup(template, args.plumbline, backends, root, onnx_source, args.rounds)
+        results["cli"] = {}
+        if not args.skip_cli:
+            for backend in backends:
+                cache = fresh_cache(root, onnx_source)
+                wall, rss, _, cpu = run_child(cli("check", os.path.join(root, "emails"), "--plumbline", args.plumbline,
+                                                  "--backend", backend, "--format", "json", "-o", os.devnull),
+                                              child_env(cache))
+                results["cli"][backend] = {"seconds": wall, "cpu_seconds": cpu, "peak_rss_mib": rss}
         results["reference"] = measure_reference(sentences)
         ref_rate = len(sentences) / results["reference"]["seconds"]
         results["reference"]["sentences_per_second"] = ref_rate
-        results["api"], results["cli"] = {}, {}
+        for run in results["cli"].values():
+            run["sentences_per_second"] = len(sentences) / run["seconds"]
+            run["ratio_to_reference"] = run["sentences_per_second"] / ref_rate
+        results["api"] = {}
         for backend in backends:
             api = measure_api(paths, plumbline, backend, root, onnx_source)
             api["sentences_per_second"] = len(sentences) / api["seconds"]
             api["ratio_to_reference"] = api["sentences_per_second"] / ref_rate
+            api["cpu_ratio_to_reference"] = results["reference"]["cpu_seconds"] / api["cpu_seconds"]
             results["api"][backend] = api
-        if not args.skip_cli:
-            for backend in backends:
-                cache = fresh_cache(root, onnx_source)
-                wall, rss, _ = run_child(cli("check", os.path.join(root, "emails"), "--plumbline", args.plumbline,
-                                             "--backend", backend, "--format", "json", "-o", os.devnull), child_env(cache))
-                results["cli"][backend] = {"seconds": wall, "peak_rss_mib": rss,
-                                           "sentences_per_second": len(sentences) / wall,
-                                           "ratio_to_reference": len(sentences) / wall / ref_rate}
-        results["startup"] = measure_startup(template, args.plumbline, backends, root, onnx_source, args.rounds)
+        results["machine"] = machine()
+        results["load_average_after"] = os.getloadavg()
         print_table(results, backends)
         if args.json_out:
             with open(args.json_out, "w", encoding="utf-8") as fh:
@@ -213,13 +224,19 @@ def measure_startup(template: str, plumbline: str, backends: list[str], root: st
             argv = cli("check", template, "--plumbline", plumbline, "--backend", backend, "--format", "json")
             runs.setdefault(f"cold check ({backend})", []).append(run_child(argv, env))
             runs.setdefault(f"warm check ({backend})", []).append(run_child(argv, env))
+            if backend == backends[0]:  # what the trained judge's reference sentences cost a cold run
+                env = child_env(fresh_cache(root, onnx_source))
+                runs.setdefault(f"cold check ({backend}, --judge thresholds)", []).append(
+                    run_child(argv + ["--judge", "thresholds"], env))
     out = {}
     for name, samples in runs.items():
         out[name] = {"seconds": statistics.median(s[0] for s in samples), "all_seconds": [s[0] for s in samples],
+                     "cpu_seconds": statistics.median(s[3] for s in samples),
                      "peak_rss_mib": max(s[1] for s in samples)}
-    base = out["import sentence_transformers"]["seconds"]
+    base, base_cpu = out["import sentence_transformers"]["seconds"], out["import sentence_transformers"]["cpu_seconds"]
     for entry in out.values():
         entry["ratio_to_import"] = entry["seconds"] / base
+        entry["cpu_ratio_to_import"] = entry["cpu_seconds"] / base_cpu
     return out
 
 
@@ -252,15 +269,15 @@ def machine() -> dict:
 def print_table(r: dict, backends: list[str]) -> None:
     ref = r["reference"]
     print(f"\nThroughput on {r['sentences']} sentences (higher is better)")
-    print(f"{'what':<58}{'sent/s':>9}{'x ref':>8}{'seconds':>9}")
-    print(f"{'reference: SentenceTransformer.encode(batch_size=64)':<58}{ref['sentences_per_second']:>9.1f}{1:>8.2f}{ref['seconds']:>9.2f}")
+    print(f"{'what':<58}{'sent/s':>9}{'x ref':>8}{'seconds':>9}{'CPU x ref':>11}")
+    print(f"{'reference: SentenceTransformer.encode(batch_size=64)':<58}{ref['sentences_per_second']:>9.1f}{1:>8.2f}{ref['seconds']:>9.2f}{1:>11.2f}")
     dedup_rate = r["sentences"] / ref["unique_seconds"]
     print(f"{'  (reference on distinct sentences only, for comparison)':<58}{dedup_rate:>9.1f}"
           f"{dedup_rate / ref['sentences_per_second']:>8.2f}{ref['unique_seconds']:>9.2f}")
     for backend in backends:
         api = r["api"][backend]
         print(f"{f'api check(), models loaded, --backend {backend}':<58}{api['sentences_per_second']:>9.1f}"
-              f"{api['ratio_to_reference']:>8.2f}{api['seconds']:>9.2f}")
+              f"{api['ratio_to_reference']:>8.2f}{api['seconds']:>9.2f}{api['cpu_ratio_to_reference']:>11.2f}")
     for backend, cli_run in r["cli"].items():
         print(f"{f'cli plumbline check DIR, from cold, --backend {backend}':<58}{cli_run['sentences_per_second']:>9.1f}"
               f"{cli_run['ratio_to_reference']:>8.2f}{cli_run['seconds']:>9.2f}")
@@ -274,9 +291,16 @@ def print_table(r: dict, backends: list[str]) -> None:
         print("\nOne-time ONNX export + verification (seconds): "
               + ", ".join(f"{b} {s:.1f}" for b, s in r["onnx_export_seconds"].items()))
     print("\nStart-up, one template (median of rounds; x import = vs `python -c \"import sentence_transformers\"`)")
-    print(f"{'what':<40}{'seconds':>9}{'x import':>10}{'peak MiB':>10}")
+    print(f"{'what':<40}{'seconds':>9}{'x import':>10}{'CPU s':>8}{'CPU x import':>14}{'peak MiB':>10}")
     for name, s in r["startup"].items():
-        print(f"{name:<40}{s['seconds']:>9.2f}{s['ratio_to_import']:>10.2f}{s['peak_rss_mib']:>10}")
+        print(f"{name:<40}{s['seconds']:>9.2f}{s['ratio_to_import']:>10.2f}{s['cpu_seconds']:>8.2f}"
+              f"{s['cpu_ratio_to_import']:>14.2f}{s['peak_rss_mib']:>10}")
+    print(f"\n{r['machine']['summary']}; load average before {fmt_load(r['load_average_before'])}, "
+          f"after {fmt_load(r['load_average_after'])} (other work on the machine inflates wall times)")
+
+
+def fmt_load(values) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
 
 
 if __name__ == "__main__":
