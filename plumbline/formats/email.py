@@ -16,6 +16,8 @@ every block judged=False: it is the prospect writing, not the rep.
 from __future__ import annotations
 
 import re
+from email.header import decode_header, make_header
+from email.utils import parseaddr
 
 from plumbline.formats import mime, reply
 from plumbline.formats.html import VisibleLine, blocks_from_lines, visible_lines
@@ -111,7 +113,11 @@ def _from_rep(options, name: str | None, address: str | None) -> bool:
 
 def _sender(headers) -> tuple[str | None, str | None]:
     try:
-        addresses = headers["From"].addresses if headers["From"] is not None else ()
+        value = _header(headers, "From")
+        if isinstance(value, str):  # a long, token-heavy From: read linearly
+            name, address = parseaddr(value)
+            return name or None, address or None
+        addresses = value.addresses if value is not None else ()
     except Exception:  # a malformed From header is a defect, not a reason to reject the email
         addresses = ()
     if not addresses:
@@ -123,9 +129,23 @@ def _metadata(headers) -> dict[str, str]:
     metadata = {}
     for name in METADATA_HEADERS:
         try:
-            value = headers[name]
+            value = _header(headers, name)
         except Exception:
             value = None
         if value is not None:
             metadata[name] = " ".join(str(value).split())
     return metadata
+
+
+def _header(headers, name: str):
+    """headers[name] as the standard library parses it; but a header with many tokens (a To of
+    hundreds of recipients, or 30 KB of '"a"a…') would take its quadratic parser seconds to
+    minutes, so its raw value is returned instead, encoded words decoded, which is read in
+    linear time (and which `email.utils.getaddresses`, as contacts uses, reads the same)."""
+    raw = next((value for key, value in headers.raw_items() if key.lower() == name.lower()), None)
+    if raw is None or mime.simple_header(raw):
+        return headers[name]
+    try:
+        return str(make_header(decode_header(raw)))
+    except Exception:  # unknown charset, 8-bit bytes: the raw text, as readable as it gets
+        return raw.encode("ascii", "surrogateescape").decode("utf-8", "replace")
