@@ -173,7 +173,21 @@ def text_units(text: str) -> list[tuple[int, str]]:
         if stands_alone or i == len(lines) - 1:
             units.append((start, text[start:line_end]))
             start = None
-    return [(s, u.replace("\n", " ")) for s, u in units if u.strip()]
+    return [piece for s, u in units if u.strip() for piece in _bounded(s, u.replace("\n", " ")) if piece[1].strip()]
+
+
+MAX_UNIT = 10_000  # characters: no sentence is longer; spaCy refuses texts over nlp.max_length
+
+
+def _bounded(start: int, unit: str):
+    """Cut a run with no paragraph break (a megabyte on one line) at spaces, so spaCy never sees
+    more than MAX_UNIT characters at once: longer texts cost it gigabytes, or raise E088."""
+    while len(unit) > MAX_UNIT:
+        cut = unit.rfind(" ", MAX_UNIT // 2, MAX_UNIT)
+        cut = cut if cut > 0 else MAX_UNIT
+        yield start, unit[:cut]
+        start, unit = start + cut, unit[cut:]
+    yield start, unit
 
 
 def mask_brand(text: str, brand_names: tuple[str, ...]) -> tuple[str, bool]:
