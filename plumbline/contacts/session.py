@@ -37,6 +37,7 @@ def connect(settings: ContactSettings, temp_dir: str):
         con.execute(f"SET memory_limit = {quote(settings.memory_limit)}")
         con.execute(f"SET temp_directory = {quote(temp_dir)}")
         con.execute("SET enable_progress_bar = false")  # never draw on the user's terminal
+        con.execute("SET autoinstall_known_extensions = false")  # never download an extension at run time
         con.execute("SET preserve_insertion_order = true")  # rowid follows file order: line numbers
         con.execute(f"SET TimeZone = {quote(settings.timezone)}")  # how offset-less timestamps are read
     except duckdb.Error as exc:
