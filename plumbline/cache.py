@@ -1,13 +1,15 @@
 """On-disk cache of embedding matrices, keyed by model fingerprint and exact texts.
 
 Used for plumb-line embeddings so a CI run that checks one template does not re-embed the
-plumb line. Entries are plain .npy arrays (loaded with allow_pickle=False) with a sha256 of
-their bytes beside them; an entry that fails its checksum is rebuilt, never trusted.
+plumb line. Entries are plain .npy arrays with a sha256 of their bytes beside them; an entry
+that is not a regular file, fails its checksum, or is not a finite float32 matrix of the
+expected shape is rebuilt, never trusted (and never unpickled: see _read).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from typing import Callable, Sequence
 
@@ -26,14 +28,17 @@ def entry_key(fingerprint: str, texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def cached_matrix(fingerprint: str, texts: Sequence[str], compute: Callable[[], "object"], directory: str | None = None):
-    """Return compute()'s float32 matrix for these texts, from disk when a valid entry exists."""
+def cached_matrix(fingerprint: str, texts: Sequence[str], compute: Callable[[], "object"], directory: str | None = None,
+                  dim: int | None = None):
+    """Return compute()'s float32 matrix for these texts, from disk when a valid entry exists.
+
+    `dim`, when given, is the width the entry must have."""
     import numpy as np
 
     folder = os.path.join(directory or cache_dir(), "embeddings")
     key = entry_key(fingerprint, texts)
     path = os.path.join(folder, key + ".npy")
-    matrix = _read(path, len(texts))
+    matrix = _read(path, len(texts), dim)
     if matrix is not None:
         return matrix
     matrix = np.ascontiguousarray(compute(), dtype=np.float32)
@@ -44,27 +49,65 @@ def cached_matrix(fingerprint: str, texts: Sequence[str], compute: Callable[[], 
     return matrix
 
 
-def _read(path: str, rows: int):
-    import numpy as np
+MAX_WIDTH = 16_384  # no sentence embedding is wider
+MAX_CHECKSUM = 128
 
+
+def _read(path: str, rows: int, dim: int | None = None):
+    """The entry's matrix, or None for anything but a regular file we wrote ourselves: missing,
+    a symlink, truncated, flipped bits, a wrong shape or dtype, non-finite values, an object or
+    pickled array. Never unpickles: the .npy header is parsed (safely, by numpy.lib.format)
+    and the data read with frombuffer, so np.load's pickle path is not even reachable."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        with open(path + ".sha256") as fh:
-            expected = fh.read().strip()
-    except OSError:
+        data = _regular_file(path, 4096 + rows * MAX_WIDTH * 4)
+        expected = _regular_file(path + ".sha256", MAX_CHECKSUM).strip().decode("ascii")
+    except (OSError, ValueError):  # ValueError: not ASCII
         return None
     if hashlib.sha256(data).hexdigest() != expected:
         return None
-    try:
-        import io
+    return _matrix(data, rows, dim)
 
-        matrix = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError):
+
+def _regular_file(path: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError for a symlink (which
+    could point anywhere), a pipe, a directory, or a file too large to be an entry."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if os.path.islink(path):  # also where O_NOFOLLOW does not exist
+        raise OSError(f"{path}: a symlink, not a cache entry")
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{path}: larger than any entry")
+    return data
+
+
+def _matrix(data: bytes, rows: int, dim: int | None):
+    import io
+
+    import numpy as np
+    from numpy.lib import format as npy
+
+    stream = io.BytesIO(data)
+    try:
+        version = npy.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = npy.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = npy.read_array_header_2_0(stream)
+        else:
+            return None
+    except (ValueError, TypeError, SyntaxError, KeyError):
         return None
-    if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != rows or not np.isfinite(matrix).all():
+    width = shape[1] if len(shape) == 2 else -1
+    if dtype != np.dtype("<f4") or fortran or shape[0] != rows or not 0 < width <= MAX_WIDTH or (dim and width != dim):
         return None
-    return matrix
+    if len(data) - stream.tell() != rows * width * 4:
+        return None
+    matrix = np.frombuffer(data, dtype="<f4", offset=stream.tell()).reshape(rows, width).astype(np.float32)
+    return matrix if np.isfinite(matrix).all() else None
 
 
 def _write(folder: str, path: str, matrix) -> None:
@@ -78,6 +121,13 @@ def _write(folder: str, path: str, matrix) -> None:
     data = buffer.getvalue()
     for target, payload in ((path, data), (path + ".sha256", hashlib.sha256(data).hexdigest().encode())):
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            os.replace(tmp, target)  # replaces a symlink itself, never the file it points to
+        except OSError:
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+            raise

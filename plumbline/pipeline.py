@@ -60,7 +60,7 @@ def prepare_judge(
         judge_model = default_judge_model()
     texts = index_texts(plumbline)
     if use_cache:
-        vectors = cached_matrix(encoder.fingerprint, texts, lambda: encoder.encode(texts))
+        vectors = cached_matrix(encoder.fingerprint, texts, lambda: encoder.encode(texts), dim=getattr(encoder, "dim", None))
     else:
         vectors = encoder.encode(texts)
     titles = {s.id: s.title for s in plumbline.stories}
@@ -77,7 +77,8 @@ def embed_references(judge_model, encoder, use_cache: bool = True) -> dict:
     for label, texts in (judge_model.references.items() if judge_model is not None else ()):
         texts = list(texts)
         if use_cache:
-            references[label] = cached_matrix(encoder.fingerprint, texts, lambda t=texts: encoder.encode(t))
+            references[label] = cached_matrix(encoder.fingerprint, texts, lambda t=texts: encoder.encode(t),
+                                              dim=getattr(encoder, "dim", None))
         else:
             references[label] = encoder.encode(texts)
     return references
