@@ -7,6 +7,7 @@ properties), so quoted customer text can neither break the line nor start anothe
 Paths are relative to the working directory: run plumbline from the repository root."""
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from plumbline.baseline import relative_path
@@ -16,7 +17,13 @@ from plumbline.report import describe
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
+# The runner's log is a terminal: other control characters (ESC, C1 such as CSI \x9b) and bidi
+# overrides in quoted text would colour, rewrite or reorder it, so they become U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def escape_data(text: str) -> str:
+    text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
