@@ -49,6 +49,7 @@ def loads_or_refuses(path: str, options: LoadOptions = LoadOptions(), seconds: f
         outcome = exc.problem
         assert exc.path == path
         assert outcome and not LINE_BREAK.search(outcome), repr(outcome)
+        outcome.encode("utf-8")  # printable to any UTF-8 report: no lone surrogates
     else:
         outcome = messages
         assert messages, "load_path returned no messages instead of an InputError"
@@ -56,6 +57,7 @@ def loads_or_refuses(path: str, options: LoadOptions = LoadOptions(), seconds: f
             assert isinstance(message, Message) and message.path == path and message.blocks
             for block in message.blocks:
                 assert isinstance(block.text, str) and block.text.strip()
+                block.text.encode("utf-8"), (block.speaker or "").encode("utf-8")  # no lone surrogates
                 assert block.line >= 1 and block.column >= 1, (block.line, block.column)
                 assert all(n >= 1 for n in block.line_offsets)
     elapsed = time.perf_counter() - start

@@ -147,6 +147,14 @@ def test_nul_bytes_and_binary_are_errors_not_crashes(tmp_path):
     loads_or_refuses(write(tmp_path, "nul.eml", b"From: a@b.c\n\n" + b"Hi there.\n" * 1000 + b"\x00ok\n"))
 
 
+def test_lone_surrogates_become_replacement_characters(tmp_path):
+    """JSON may spell a lone surrogate; it cannot be written as UTF-8 by any later stage."""
+    path = write(tmp_path, "t.json", b'[{"speaker": "Dana\\udfff", "text": "We help \\ud800 you."}]')
+    [message] = loads_or_refuses(path, LoadOptions(rep_pattern="^Dana"))
+    assert message.blocks[0].text == "We help \ufffd you." and message.blocks[0].speaker == "Dana\ufffd"
+    assert loads_or_refuses(path, LoadOptions(reps=("Sam",))).endswith("speakers are Dana\ufffd")
+
+
 def test_file_over_max_bytes_is_reported_and_skipped(tmp_path):
     path = write(tmp_path, "big.txt", b"We cut costs. " * 100)
     assert loads_or_refuses(path, LoadOptions(max_bytes=1000)) == "file is 1400 bytes, over the 1000-byte limit"

@@ -183,12 +183,33 @@ def choose_format(source: Source):
 
 def load_source(source: Source, options: LoadOptions) -> list[Message]:
     module = choose_format(source)
-    messages = module.load(source, options)
+    messages = [_valid_unicode(m) for m in module.load(source, options)]
     if getattr(module, "MERGE_TAGS", False):
         messages = [m for m in (_without_merge_tags(m) for m in messages) if m.blocks]
     if not messages:
         raise InputError(source.path, "no message text found")
     return messages
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(message: Message) -> Message:
+    """Lone surrogates (a JSON transcript may spell "\\ud800"; 8-bit mail headers) become U+FFFD:
+    they cannot be encoded as UTF-8, so the tokenizer, the disk caches and every report writer
+    would fail on them, losing the whole batch."""
+    from dataclasses import replace
+
+    def fix(text):
+        return _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text) if isinstance(text, str) else text
+
+    parts = [message.sender, *message.metadata.values()]
+    parts += [text for block in message.blocks for text in (block.text, block.speaker)]
+    if not any(isinstance(p, str) and _SURROGATE.search(p) for p in parts):
+        return message
+    blocks = tuple(replace(b, text=fix(b.text), speaker=fix(b.speaker)) for b in message.blocks)
+    metadata = {key: fix(value) for key, value in message.metadata.items()}
+    return replace(message, blocks=blocks, sender=fix(message.sender), metadata=metadata)
 
 
 def _without_merge_tags(message: Message) -> Message:
@@ -254,10 +275,11 @@ def load_path(path: str, options: LoadOptions = LoadOptions(), stdin_bytes: byte
     try:
         return _load_path(path, options, stdin_bytes)
     except InputError as exc:
-        if not _LINE_BREAKS.search(exc.problem):
+        if not _LINE_BREAKS.search(exc.problem) and not _SURROGATE.search(exc.problem):
             raise
-        # the problem may quote the file (a speaker named "Dana\nEvil" in a JSON transcript)
-        raise InputError(path, _LINE_BREAKS.sub(" ", exc.problem)) from None
+        # the problem may quote the file (a speaker named "Dana\nEvil" or "\\ud800" in a JSON transcript)
+        problem = _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", _LINE_BREAKS.sub(" ", exc.problem))
+        raise InputError(path, problem) from None
 
 
 def _load_path(path: str, options: LoadOptions, stdin_bytes: bytes | None) -> list[Message]:
