@@ -22,9 +22,10 @@ from plumbline.decide import EXIT_USAGE
 @judge_options
 @click.option("--baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Report only findings that are not in this baseline (written by --write-baseline).")
 @click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Record today's findings in FILE as the baseline, and pass.")
+@click.option("--redact", is_flag=True, help="Mask email addresses, phone numbers and people's names in the report (for sharing outside the team).")
 def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, fmt, output, fail_on,
           min_confidence, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache,
-          baseline, write_baseline):
+          baseline, write_baseline, redact):
     """Judge every sentence a rep says in PATHS (files, directories, or - for stdin).
 
     Settings come from plumbline.toml or [tool.plumbline] in pyproject.toml (see --config);
@@ -48,14 +49,19 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         trained = load(judge_model) if judge_model else None
         judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
                               use_cache=not no_cache)
-        stdin = sys.stdin.buffer.read() if "-" in paths else None
+        stdin = sys.stdin.buffer.read(options.max_bytes + 1) if "-" in paths else None  # over the limit: reported
         inputs = _inputs(paths, include, exclude, plumbline_path)
         report = Report(plumbline=plumbline, files=tuple(iter_results(judge, inputs, options, stdin_bytes=stdin)),
                         tool="check")
     except (ConfigError, PlumbLineError, ModelError, JudgeModelError) as exc:
         _usage_error(exc)
     report = _apply_baseline(report, known, write_baseline)
-    write_report(report, fmt, output)
+    if redact:
+        from plumbline.redact import redact_report
+
+        write_report(redact_report(report), fmt, output)
+    else:
+        write_report(report, fmt, output)
     sys.exit(exit_code(report, fail_on))
 
 
