@@ -18,7 +18,8 @@ from plumbline.model import LABELS
 LABEL_COLORS = {"aligned": "#2b6cb0", "drift": "#d98a0b", "off-message": "#c53030", "neutral": "#a0aec0"}
 LABEL_NAMES = {"aligned": "On the plumb line", "drift": "Drift", "off-message": "Off-message", "neutral": "Neutral"}
 SERIES_COLORS = ("#1a202c", "#4c78a8", "#54a24b", "#b279a2", "#9d755d", "#72b7b2", "#e377c2")
-MAX_COLUMNS = 12  # reps or folders shown in a heatmap
+MAX_COLUMNS = 12  # reps or folders shown in a heatmap (the largest)
+DENSE_COLUMNS = 7  # beyond this many, cells show only the percentage (counts stay in the tooltip)
 MAX_SERIES = 5  # reps drawn over time, besides the overall line
 
 
@@ -51,7 +52,7 @@ def view(summary: AuditSummary, title: str | None = None) -> dict:
 
     css = resources.files("plumbline.report").joinpath("assets/report.css").read_text("utf-8")
     reps = [g for g in summary.by_rep if g.sentences]
-    folders = [g for g in summary.by_folder if g.sentences]
+    folders = sorted((g for g in summary.by_folder if g.sentences), key=lambda g: (-g.messages, g.name))
     return {
         "s": summary,
         "title": title or "Plumb-line audit",
@@ -83,7 +84,7 @@ def heatmap(summary: AuditSummary, groups: list[GroupStats]) -> dict:
         cells += [_cell(g.name, g.story_share(story.id), g.stories.get(story.id, 0), g.messages, color) for g in columns]
         rows.append({"id": story.id, "title": story.title, "kind": story.kind, "cells": cells})
     return {"columns": [{"name": g.name, "messages": g.messages} for g in columns], "rows": rows,
-            "hidden": len(groups) - len(columns)}
+            "hidden": len(groups) - len(columns), "dense": len(columns) > DENSE_COLUMNS}
 
 
 def _cell(group: str, share: float, count: int, messages: int, color: str) -> dict:
@@ -187,10 +188,24 @@ def map_view(summary: AuditSummary, width: int = 920, height: int = 520) -> dict
             anchor = "end" if x > width * 0.7 else "start"
             entries.append({"x": x, "y": y, "color": color, "kind": p.kind, "id": p.label, "title": p.text,
                             "anchor": anchor, "dx": -9 if anchor == "end" else 9})
+    _place_labels(entries)
     order = {"neutral": 0, "aligned": 1, "drift": 2, "off-message": 3}
     sentences.sort(key=lambda s: order.get(s["label"], 0))
     return {"width": width, "height": height, "sentences": sentences, "entries": entries,
             "counts": {label: sum(1 for s in sentences if s["label"] == label) for label in LABELS}}
+
+
+def _place_labels(entries: list[dict], line: float = 14, char: float = 6.6) -> None:
+    """Move entry labels down until no two overlap (labels are at most ~34 characters)."""
+    placed: list[tuple[float, float, float]] = []  # (left, right, y)
+    for e in sorted(entries, key=lambda e: e["y"]):
+        width = min(len(e["title"]), 34) * char
+        left = e["x"] + e["dx"] - (width if e["anchor"] == "end" else 0)
+        y = e["y"]
+        while any(abs(y - py) < line and left < pr and pl < left + width for pl, pr, py in placed):
+            y += line
+        placed.append((left, left + width, y))
+        e["label_y"] = round(y, 1)
 
 
 def worst_view(message, keep_all: int = 12) -> dict:
