@@ -215,6 +215,8 @@ def main() -> None:
     summary = run_audit([messages], plumbline, options=LoadOptions(reps=tuple(REPS)), judge=judge, state_dir=state,
                         batch_files=args.batch_files, on_progress=on_progress)
     audited, audited_cpu = time.perf_counter() - t0, _cpu_s() - cpu0
+    audit_peak = peak_mb()
+    print(f"audited in {audited:.0f} s; peak so far {audit_peak:.0f} MB", file=sys.stderr, flush=True)
     with open(os.path.join(workdir, "report.html"), "w", encoding="utf-8") as fh:
         render(summary, fh)
     total = time.perf_counter() - t0
@@ -232,6 +234,7 @@ def main() -> None:
         "sentences_per_s": round(summary.sentences / audited),
         "baseline_rss_mb": round(baseline_rss), "baseline_peak_mb": round(baseline_peak),
         "peak_rss_mb": round(peak_mb()), "peak_over_baseline_mb": round(peak_mb() - baseline_rss),
+        "peak_rss_before_report_mb": round(audit_peak),
         "rss_mb_at_10_50_100_pct": [at(0.1)[2], at(0.5)[2], at(1.0)[2]],
         "state_mb": round(sum(os.path.getsize(os.path.join(state, f)) for f in os.listdir(state)) / 2**20, 1),
         "report_kb": round(os.path.getsize(os.path.join(workdir, "report.html")) / 1024),
