@@ -78,7 +78,8 @@ def test_rep_folder_and_month_of_every_message(tmp_path, encoder):
     out = io.StringIO()
     audit([EXPORT], tmp_path / "state", encoder, sinks=[CsvSink(out)])
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    expected = json.load(open(os.path.join(DATA, "expected_groups.json")))
+    with open(os.path.join(DATA, "expected_groups.json"), encoding="utf-8") as fh:
+        expected = json.load(fh)
     expected.pop("_comment")
     got = {os.path.relpath(r["path"], EXPORT): r for r in rows}
     assert sorted(got) == sorted(expected)

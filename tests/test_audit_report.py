@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def northwind(real_encoder, tmp_path_factory):
-    company = tomllib.load(open(os.path.join(NORTHWIND, "company.toml"), "rb"))
+    with open(os.path.join(NORTHWIND, "company.toml"), "rb") as fh:
+        company = tomllib.load(fh)
     options = LoadOptions(reps=tuple(company["reps"]))
     plumbline = load_plumbline(os.path.join(NORTHWIND, "plumbline"))
     judge = prepare_judge(plumbline, encoder=real_encoder, use_cache=False)
