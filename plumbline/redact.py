@@ -6,7 +6,7 @@ JUnit, GitHub) then prints only redacted text without knowing about redaction.
 
 What is masked, everywhere a report quotes text (sentences, finding texts and messages,
 finding details, speakers, errors, file paths):
-* email addresses → `[email]`;
+* email addresses (and what is left of one, `@acme.com`) → `[email]`;
 * phone numbers (7 to 15 digits in groups, optional +country code and (area code); not
   dates, year ranges, times or amounts of money) → `[phone]`;
 * people's names → `[name]`: every span spaCy's NER labelled PERSON in a judged sentence
@@ -33,7 +33,9 @@ EMAIL = "[email]"
 PHONE = "[phone]"
 NAME = "[name]"
 
-_EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Bounded parts (RFC 5321: 64-character local part, 63-character labels) keep it linear: with
+# `+`, every start in a long run of word characters would rescan to the `@`.
+_EMAIL = re.compile(r"[\w.%+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}|@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # A phone number: optional +country code, optional (area code), then 2 to 6 digit groups
 # joined by single spaces, dots or hyphens; or one run of 7 to 15 digits.
 _PHONE = re.compile(
@@ -93,13 +95,29 @@ class _Redactor:
         self.names = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)") if names else None
 
     def __call__(self, text: str | None) -> str | None:
-        if not text:
-            return text
-        text = _EMAIL.sub(EMAIL, text)
-        text = _PHONE.sub(_phone, text)
-        if self.names is not None:
-            text = self.names.sub(NAME, text)
+        for _ in range(3):  # a placeholder can free a neighbour ("5550100(555) 0100"): repeat until stable
+            if not text:
+                return text
+            before = text
+            text = _EMAIL.sub(EMAIL, text)
+            text = _PHONE.sub(_phone, text)
+            if self.names is not None:
+                text = self.names.sub(NAME, text)
+            if text == before:
+                break
         return text
+
+    def path(self, path: str) -> str:
+        """Each folder and file name redacted on its own, its extension kept (`dana@acme.com.eml`
+        is an address and a file type, not the domain `acme.com.eml`)."""
+        parts = re.split(r"([/\\])", path)
+        for k in range(0, len(parts), 2):
+            stem, dot, ext = parts[k].rpartition(".")
+            if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,8}", ext):
+                parts[k] = self(stem) + dot + ext
+            else:
+                parts[k] = self(parts[k])
+        return "".join(parts)
 
     def speaker(self, speaker: str | None) -> str | None:
         if speaker is None or speaker.strip().casefold().rstrip(" 0123456789") in _ROLES:
@@ -125,21 +143,21 @@ def _phone(match: re.Match) -> str:
 
 def _redact_sentence(s: Sentence, redact: _Redactor) -> Sentence:
     return replace(
-        s, path=redact(s.path), text=redact(s.text), speaker=redact.speaker(s.speaker),
+        s, path=redact.path(s.path), text=redact(s.text), speaker=redact.speaker(s.speaker),
         masked_text=redact(s.masked_text), entities=tuple((label, redact(text)) for label, text in s.entities),
     )
 
 
 def _redact_finding(f: Finding, redact: _Redactor) -> Finding:
     return replace(
-        f, path=redact(f.path), message=redact(f.message), text=redact(f.text), speaker=redact.speaker(f.speaker),
+        f, path=redact.path(f.path), message=redact(f.message), text=redact(f.text), speaker=redact.speaker(f.speaker),
         details=tuple((key, redact(value)) for key, value in f.details),
     )
 
 
 def _redact_file(result: FileResult, redact: _Redactor) -> FileResult:
     return replace(
-        result, path=redact(result.path), error=redact.error(result.error),
+        result, path=redact.path(result.path), error=redact.error(result.error),
         judgements=tuple(replace(j, sentence=_redact_sentence(j.sentence, redact)) for j in result.judgements),
         findings=tuple(_redact_finding(f, redact) for f in result.findings),
     )
