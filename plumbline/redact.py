@@ -58,6 +58,12 @@ def redact_report(report: Report) -> Report:
     return replace(report, files=files, findings=findings)
 
 
+def redact_result(result: FileResult) -> FileResult:
+    """One file's result redacted on its own (names from its own sentences and speakers), for
+    commands that stream results instead of building a whole Report (the audit)."""
+    return redact_report(Report(plumbline=None, files=(result,))).files[0]
+
+
 def redact_text(text: str, names: Iterable[str] = ()) -> str:
     """`text` with email addresses, phone numbers and the given names masked."""
     return _Redactor(_name_variants(names))(text)
