@@ -75,7 +75,7 @@ def _as_promised(span, start: int) -> bool:
 
 def cues(span, matcher) -> tuple[str, ...]:
     """The pattern names found in a spaCy span, e.g. ("discount:percent-off",)."""
-    vocab = span.doc.vocab
+    vocab = matcher.vocab  # names live in the matcher's store, whichever pipeline made the doc
     found = {vocab.strings[match_id] for match_id, start, _ in matcher(span) if not _as_promised(span, start)}
     found.update(f"entity:{ent.label_}" for ent in span.ents if ent.label_ in ENTITY_SIGNALS)
     return tuple(sorted(found))
