@@ -237,3 +237,73 @@ def test_docx_with_mutated_parts(folder, fixture, options, data):
                 part = _mutate(part, data.draw)
             package.writestr(name, part)
     loads_or_refuses(write(folder, "mutated.docx", out.getvalue()), options)
+
+
+class _ScanningVisibleText:
+    """The HTML element stack as it was before it was made linear (scans from the top), kept as
+    the reference the linear one must agree with."""
+
+    def handle_endtag(self, tag):
+        from plumbline.formats.html import _BLOCK, hidden_classes
+
+        if tag in _BLOCK:
+            self.block += 1
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                self._truncate(depth)
+                break
+        if tag == "style":
+            self.hidden_classes = hidden_classes("\n".join(self.css))
+
+    def _close_open(self, tag):
+        from plumbline.formats.html import _CONTAINERS
+
+        for depth in range(len(self.stack) - 1, -1, -1):
+            name = self.stack[depth][0]
+            if name == tag:
+                self._truncate(depth)
+                return
+            if name in _CONTAINERS:
+                return
+
+
+STACK_TOKENS = st.sampled_from([
+    "<p>", "</p>", "<li>", "</li>", "<td>", "<tr>", "<th>", "<dd>", "<dt>", "<option>", "<table>", "</table>", "<ul>",
+    "</ul>", "<div>", "</div>", "<span>", "</span>", "<b>", "</b>", "<blockquote type=cite>", "</blockquote>",
+    "<div style='display:none'>", "<span class=h>", "<style>.h{display:none}</style>", "<style>.k{color:red}</style>",
+    "<div class=gmail_quote>", "</x>", "Hello there. ", "We cut costs. ", "\n", "<br>",
+])
+
+
+@FUZZ
+@given(tokens=st.lists(STACK_TOKENS, max_size=60))
+def test_linear_html_stack_agrees_with_the_scanning_one(tokens):
+    from plumbline.formats.html import _VisibleText, defuse
+
+    class Reference(_ScanningVisibleText, _VisibleText):
+        pass
+
+    html = "".join(tokens)
+    results = []
+    for parser in (_VisibleText(), Reference()):
+        parser.feed(defuse(html))
+        parser.close()
+        results.append(parser.result())
+    assert results[0] == results[1]
+
+
+COMMENT_TOKENS = st.sampled_from([
+    "<!--", "-->", "{#", "#}", "{%", "%}", " comment ", "endcomment", "{%- comment -%}", "{% endcomment %}", "{{!",
+    "{{!--", "--}}", "}}", "{{", "#", "//", " ", "\t", "\n", "[x]:", " # ", "plumbline: ignore", "plumbline: ignore-file",
+    "[drift]", "plumbline", "a", "-", "!", "<>", "[", "]", ":", "%", "{", "}", ">", "/",
+])
+
+
+@FUZZ
+@given(tokens=st.lists(COMMENT_TOKENS, max_size=60))
+def test_linear_comment_scan_agrees_with_the_regex(tokens):
+    """suppress.comments finds exactly what suppress.COMMENT.finditer finds, in linear time."""
+    from plumbline import suppress
+
+    text = "".join(tokens)
+    assert list(suppress.comments(text)) == [m.span() for m in suppress.COMMENT.finditer(text)]
