@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plumbline.formats import LoadOptions, email, html, load_path, mbox, transcript_json, vtt
+from plumbline.formats import LoadOptions, email, html, load_path, mbox, transcript, transcript_json, vtt
 from plumbline.formats.html import VisibleLine
 from plumbline.formats.merge_tags import normalise
 from plumbline.formats.reply import classify
@@ -111,6 +111,17 @@ def test_json_shape_files_are_all_tested():
     ("Dana: Hi Sam.\nSam: Hello.\n", email, False),
     ("<!-- saved -->\n<!DOCTYPE html><html><body>Hi</body></html>", html, True),
     ("Hi Dana, the <b>plan</b> is attached.", html, False),
+    ("Dana: Hi Sam.\nSam: Hello.\n", transcript, True),
+    # a title, heading or date before the first turn is a preamble, not plain text
+    ("Discovery call — Acme / Northwind, 12 March\n\nDana: Hi.\nSam: Hello.\nDana: Go on.", transcript, True),
+    ("# Call notes\n12 March 2026\n\n[00:01] Dana: Hi.\n[00:04] Sam: Hello.\n[00:09] Sam: So.", transcript, True),
+    # ... but an email or note with a `Name: ...` line or two stays plain text
+    ("Hi Jordan,\n\nDana Whitfield: she will send the contract.\nThanks,\nSam", transcript, False),
+    ("Hi Jordan,\n\nPricing: $40 per seat.\nTimeline: live by March.\nBest,\nSam", transcript, False),
+    ("Call\nDana: Hi.\nSam: Hello.", transcript, False),  # two turns after a preamble: too little to tell
+    ("A\nB\nC\nD\nDana: Hi.\nSam: Hello.\nDana: Go on.", transcript, False),  # preamble over three lines
+    ("We met last week and I wanted to follow up on the points you raised about the rollout plan today\n"
+     "Dana: Hi.\nSam: Hello.\nDana: Go on.", transcript, False),  # a sentence, not a title
 ])
 def test_sniffing(head, module, claimed):
     assert module.sniff(head) is claimed

@@ -4,6 +4,12 @@ Accepted turn headers (timestamps optional and dropped):
     Dana: text                  [00:01:23] Dana: text        Dana (00:12): text
     Speaker 1 (00:12)           <- header alone on its line, the turn's text follows
 Lines after a header without one of their own continue the current turn.
+
+A short preamble before the first turn (at most three short lines: a title such as
+`Discovery call — Acme / Northwind, 12 March`, a `# Call notes` heading, a date) is allowed:
+nobody said it, so it is never judged; it is kept as the message's `title` metadata. So that
+an email or note with a `Pricing: …` line or two is not taken for a call, a file with a
+preamble needs a conversation: three turns or more, two speakers, one of them speaking twice.
 """
 from __future__ import annotations
 
@@ -31,11 +37,22 @@ def _turn_header(line: str) -> tuple[str, str] | None:
     return name, (match.groupdict().get("text") or "")
 
 
+MAX_PREAMBLE_LINES = 3
+MAX_PREAMBLE_WORDS = 15
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
+
+
 def sniff(head: str) -> bool:
     lines = [line for line in head.split("\n") if line.strip()]
-    if not lines or _turn_header(lines[0]) is None:
+    first = next((i for i, line in enumerate(lines[: MAX_PREAMBLE_LINES + 1]) if _turn_header(line)), None)
+    if first is None:
         return False
-    return sum(1 for line in lines[:50] if _turn_header(line)) >= 2
+    names = [header[0] for header in map(_turn_header, lines[first : first + 50]) if header]
+    if first == 0:
+        return len(names) >= 2
+    if any(len(line.split()) > MAX_PREAMBLE_WORDS for line in lines[:first]):
+        return False
+    return len(names) >= 3 and len(set(names)) >= 2 and len(set(names)) < len(names)
 
 
 def load(source, options) -> list[Message]:
@@ -66,7 +83,21 @@ def load(source, options) -> list[Message]:
     close()
     if not blocks:
         raise InputError(source.path, "no speaker turns found in transcript")
-    return [Message(path=source.path, blocks=tuple(blocks), kind="transcript")]
+    title = _preamble(source.text)
+    return [Message(path=source.path, blocks=tuple(blocks), kind="transcript", metadata={"title": title} if title else {})]
+
+
+def _preamble(text: str) -> str:
+    """The lines before the first turn (a title, a heading), without Markdown heading marks."""
+    lines = []
+    for line in text.split("\n"):
+        if _turn_header(line):
+            break
+        if line.strip():
+            lines.append(" ".join(_HEADING.sub("", line).split()))
+        if len(lines) > MAX_PREAMBLE_LINES:
+            return ""  # not a preamble sniff accepts: no title
+    return " / ".join(line for line in lines if line)
 
 
 def speakers(text: str) -> list[str]:
