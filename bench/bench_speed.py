@@ -204,6 +204,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the start-up measurements (median)")
     parser.add_argument("--throughput-rounds", type=int, default=3, help="interleaved rounds of reference and api (best)")
     parser.add_argument("--skip-cli", action="store_true", help="skip the whole-directory CLI runs")
+    parser.add_argument("--startup-only", action="store_true", help="measure start-up only (no throughput, no CLI runs)")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args(argv)
     backends = [b for b in args.backends.split(",") if b]
@@ -230,17 +231,18 @@ def main(argv=None) -> int:
         results["onnx_export_seconds"] = export_times
         results["startup"] = measure_startup(template, args.plumbline, backends, root, onnx_source, args.rounds)
         results["cli"] = {}
-        if not args.skip_cli:
+        if not (args.skip_cli or args.startup_only):
             for backend in backends:
                 cache = fresh_cache(root, onnx_source)
                 wall, rss, _, cpu = run_child(cli("check", os.path.join(root, "emails"), "--plumbline", args.plumbline,
                                                   "--backend", backend, "--format", "json", "-o", os.devnull),
                                               child_env(cache))
                 results["cli"][backend] = {"seconds": wall, "cpu_seconds": cpu, "peak_rss_mib": rss}
-        results.update(measure_throughput(sentences, paths, plumbline, backends, root, onnx_source,
-                                          args.throughput_rounds))
-        ref_rate = results["reference"]["sentences_per_second"]
+        if not args.startup_only:
+            results.update(measure_throughput(sentences, paths, plumbline, backends, root, onnx_source,
+                                              args.throughput_rounds))
         for run in results["cli"].values():
+            ref_rate = results["reference"]["sentences_per_second"]
             run["sentences_per_second"] = len(sentences) / run["seconds"]
             run["ratio_to_reference"] = run["sentences_per_second"] / ref_rate
         results["machine"] = machine()
@@ -310,6 +312,21 @@ def machine() -> dict:
 
 
 def print_table(r: dict, backends: list[str]) -> None:
+    if "reference" in r:
+        print_throughput(r, backends)
+    if r.get("onnx_export_seconds"):
+        print("\nOne-time ONNX export + verification (seconds): "
+              + ", ".join(f"{b} {s:.1f}" for b, s in r["onnx_export_seconds"].items()))
+    print("\nStart-up, one template (median of rounds; x import = vs `python -c \"import sentence_transformers\"`)")
+    print(f"{'what':<40}{'seconds':>9}{'x import':>10}{'CPU s':>8}{'CPU x import':>14}{'peak MiB':>10}")
+    for name, s in r["startup"].items():
+        print(f"{name:<40}{s['seconds']:>9.2f}{s['ratio_to_import']:>10.2f}{s['cpu_seconds']:>8.2f}"
+              f"{s['cpu_ratio_to_import']:>14.2f}{s['peak_rss_mib']:>10}")
+    print(f"\n{r['machine']['summary']}; load average before {fmt_load(r['load_average_before'])}, "
+          f"after {fmt_load(r['load_average_after'])} (other work on the machine inflates wall times)")
+
+
+def print_throughput(r: dict, backends: list[str]) -> None:
     ref = r["reference"]
     print(f"\nThroughput on {r['sentences']} sentences (higher is better; best of interleaved rounds, "
           f"median ratio beside it)")
@@ -333,16 +350,6 @@ def print_table(r: dict, backends: list[str]) -> None:
         st = r["api"][backend]["stages"]
         print(f"{backend:<12}" + "".join(f"{st[s]:>10.2f}" for s in ("load", "segment", "embed", "judge"))
               + f"{st['segment'] / st['embed']:>15.2f}")
-    if r.get("onnx_export_seconds"):
-        print("\nOne-time ONNX export + verification (seconds): "
-              + ", ".join(f"{b} {s:.1f}" for b, s in r["onnx_export_seconds"].items()))
-    print("\nStart-up, one template (median of rounds; x import = vs `python -c \"import sentence_transformers\"`)")
-    print(f"{'what':<40}{'seconds':>9}{'x import':>10}{'CPU s':>8}{'CPU x import':>14}{'peak MiB':>10}")
-    for name, s in r["startup"].items():
-        print(f"{name:<40}{s['seconds']:>9.2f}{s['ratio_to_import']:>10.2f}{s['cpu_seconds']:>8.2f}"
-              f"{s['cpu_ratio_to_import']:>14.2f}{s['peak_rss_mib']:>10}")
-    print(f"\n{r['machine']['summary']}; load average before {fmt_load(r['load_average_before'])}, "
-          f"after {fmt_load(r['load_average_after'])} (other work on the machine inflates wall times)")
 
 
 def fmt_load(values) -> str:

@@ -10,8 +10,10 @@ import numpy as np
 
 from plumbline.corpus import Company, load_companies, match_gold, read_gold
 from plumbline.judge import JudgeSettings, probabilities
+from dataclasses import replace
+
 from plumbline.judge.classifier import JudgeModel, fit, fit_temperature, with_temperature
-from plumbline.judge.features import REFERENCE_LABELS, REFERENCE_WIDTH, SentenceScores, reference_features
+from plumbline.judge.features import REFERENCE_LABELS, REFERENCE_WIDTH, SentenceScores, pick_stories, reference_features
 from plumbline.model import LABELS
 
 FLAGGED = ("drift", "off-message")
@@ -30,6 +32,7 @@ class CompanyData:
     unmatched: int
     prospect_judged: int  # prospect rows that were segmented as rep sentences (must be 0)
     vectors: np.ndarray | None = None  # sentence embeddings, row-aligned with gold
+    story_ids: tuple[str, ...] = ()  # the plumb line's stories, columns of scores.story_matrix
 
 
 def prepare_company(company: Company, encoder) -> CompanyData:
@@ -57,12 +60,39 @@ def prepare_company(company: Company, encoder) -> CompanyData:
         company, score_sentences(sentences, vectors, judge.index), [g.label for _, g in pairs],
         [g.story for _, g in pairs], [s.text for s in sentences], [s.embed_text for s in sentences],
         sum(1 for g in unmatched if g.label in FLAGGED), unlabelled, len(unmatched), prospect_judged, vectors,
+        judge.index.story_ids,
     )
 
 
+@dataclass
+class Predicted:
+    """What a judge said about one company's labelled sentences."""
+
+    proba: np.ndarray  # (n, len(LABELS))
+    stories: list[str | None]  # the story each sentence tells, if it is aligned
+
+
+STORY_CONTEXTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+
+
+def stories_for(company: CompanyData, context: float) -> list[str | None]:
+    ids = company.story_ids
+    picks = pick_stories(company.scores.story_matrix, company.scores.groups, context)
+    return [ids[i] if ids else None for i in picks]
+
+
+def fit_story_context(data: list[CompanyData]) -> float:
+    """The neighbour weight that attributes the most labelled aligned sentences correctly."""
+    def correct(context):
+        return sum(s == gold for d in data for s, gold, label in zip(stories_for(d, context), d.gold_story, d.gold)
+                   if label == "aligned" and gold)
+    return max(STORY_CONTEXTS, key=lambda context: (correct(context), -context))
+
+
 def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = None) -> JudgeModel:
-    """Fit on all companies; the temperature comes from their leave-one-company-out logits."""
-    model = _fit(data, c, meta)
+    """Fit on all companies; the temperature comes from their leave-one-company-out logits,
+    the story context weight from their labelled stories."""
+    model = replace(_fit(data, c, meta), story_context=fit_story_context(data))
     if len(data) < 2:
         return model
     logits, gold = [], []
@@ -87,14 +117,16 @@ def _fit(data: list[CompanyData], c: float, meta: dict | None = None) -> JudgeMo
     features = np.vstack([features_against(d, [r for r in data if r is not d]) for d in data])
     labels = [label for d in data for label in d.gold]
     references = {label: [t for d in data for t, g in zip(d.embed_texts, d.gold) if g == label] for label in REFERENCE_LABELS}
-    return fit(features, labels, c, meta, references)
+    vectors = np.vstack([d.vectors[[i for i, g in enumerate(d.gold) if g == label]]
+                         for label in REFERENCE_LABELS for d in data])
+    return fit(features, labels, c, meta, references, vectors, (meta or {}).get("embedding_model"))
 
 
-def predict(model: JudgeModel, company: CompanyData, references: list[CompanyData]) -> np.ndarray:
-    return model.predict_proba(features_against(company, references))
+def predict(model: JudgeModel, company: CompanyData, references: list[CompanyData]) -> Predicted:
+    return Predicted(model.predict_proba(features_against(company, references)), stories_for(company, model.story_context))
 
 
-def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[np.ndarray]:
+def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[Predicted]:
     """Probabilities for each company from a model (and temperature) that never saw it."""
     probas = []
     for i, held in enumerate(data):
@@ -103,11 +135,11 @@ def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[np.nd
     return probas
 
 
-def metrics(data: list[CompanyData], probas: list[np.ndarray]) -> dict:
+def metrics(data: list[CompanyData], predicted: list[Predicted]) -> dict:
     gold = [g for d in data for g in d.gold]
     gold_story = [s for d in data for s in d.gold_story]
-    best_story = [s for d in data for s in d.scores.best_story]
-    proba = np.vstack(probas) if probas else np.zeros((0, len(LABELS)))
+    best_story = [s for p in predicted for s in p.stories]
+    proba = np.vstack([p.proba for p in predicted]) if predicted else np.zeros((0, len(LABELS)))
     pred = [LABELS[i] for i in proba.argmax(axis=1)]
     conf = proba.max(axis=1)
     tp = sum(1 for g, p in zip(gold, pred) if g in FLAGGED and p in FLAGGED)
@@ -132,13 +164,14 @@ def metrics(data: list[CompanyData], probas: list[np.ndarray]) -> dict:
     }
 
 
-def misjudged(data: list[CompanyData], probas: list[np.ndarray]) -> list[tuple]:
+def misjudged(data: list[CompanyData], predicted: list[Predicted]) -> list[tuple]:
     """Rows (company, gold, predicted, confidence, gold story, predicted story, text) of errors."""
     rows = []
-    for d, proba in zip(data, probas):
+    for d, p in zip(data, predicted):
+        proba = p.proba
         for i, gold in enumerate(d.gold):
             pred = LABELS[int(proba[i].argmax())]
-            story = d.scores.best_story[i] if pred == "aligned" else ""
+            story = p.stories[i] if pred == "aligned" else ""
             if pred != gold or (gold == "aligned" and story != d.gold_story[i]):
                 rows.append((d.company.name, gold, pred, round(float(proba[i].max()), 3), d.gold_story[i] or "",
                              story or "", " ".join(d.texts[i].split())))

@@ -70,9 +70,13 @@ def prepare_judge(
 
 
 def embed_references(judge_model, encoder, use_cache: bool = True) -> dict:
-    """The trained judge's labelled reference sentences, embedded once (and cached on disk)."""
+    """The trained judge's labelled reference sentences: shipped with the judge when they were
+    embedded by this very model, else embedded once (and cached on disk)."""
     from plumbline.cache import cached_matrix
 
+    shipped = judge_model.reference_matrices(encoder.fingerprint) if judge_model is not None else None
+    if shipped is not None:
+        return shipped
     references = {}
     for label, texts in (judge_model.references.items() if judge_model is not None else ()):
         texts = list(texts)
@@ -100,7 +104,8 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
     vectors = judge.encoder.encode([s.embed_text for s in sentences])
     if on_embedded:
         on_embedded(messages, sentences, vectors)
-    scores = score_sentences(sentences, vectors, judge.index, judge.references)
+    context = judge.model.story_context if judge.model is not None and judge.settings.judge == "model" else 0.0
+    scores = score_sentences(sentences, vectors, judge.index, judge.references, context)
     return sentences, judge_sentences(sentences, scores, judge.model, judge.settings)
 
 

@@ -12,12 +12,18 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["discount", "discounts", "discounted"]}}],
         [{"LOWER": {"IN": ["knock", "take", "shave"]}}, {"OP": "?"}, {"OP": "?"}, {"LIKE_NUM": True}, {"OP": "?"}, {"LOWER": "off"}],
         [{"LOWER": {"IN": ["knock", "take", "shave"]}}, {"LOWER": {"IN": ["something", "a", "some"]}}, {"OP": "?"}, {"LOWER": "off"}],
+        # "$500 off", "another two grand off", "35 bucks off"
+        [{"LIKE_NUM": True}, {"LOWER": {"IN": ["grand", "hundred", "thousand", "k", "bucks", "dollars", "euros", "pounds"]}, "OP": "?"},
+         {"LOWER": "off"}],
     ],
     "special-price": [
         [{"LOWER": {"IN": ["special", "exclusive", "introductory", "promotional", "promo", "intro", "sweetheart", "friends-and-family"]}},
          {"LOWER": {"IN": ["price", "pricing", "rate", "deal", "offer", "discount", "code"]}}],
         [{"LOWER": {"IN": ["promo", "coupon", "voucher"]}}],
         [{"LOWER": "cut"}, {"LOWER": "you"}, {"LOWER": "a"}, {"LOWER": "deal"}],
+        # "for you I can do 35", "for you we could do"
+        [{"LOWER": "for"}, {"LOWER": "you"}, {"IS_PUNCT": True, "OP": "?"}, {"LOWER": {"IN": ["i", "we"]}},
+         {"LOWER": {"IN": ["can", "could", "will", "'ll"]}}, {"LOWER": "do"}],
         [{"LOWER": {"IN": ["cheapest", "rock-bottom", "lowest"]}}, {"LOWER": {"IN": ["price", "prices", "rate", "quote"]}}],
     ],
     "expiring-offer": [
@@ -39,6 +45,8 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": "price"}, {"TEXT": "-"}, {"LOWER": {"IN": ["match", "matching"]}}],
         [{"LOWER": {"IN": ["match", "beat"]}}, {"LOWER": {"IN": ["it", "that", "them", "this", "theirs", "whatever"]}}],
         [{"LOWER": {"IN": ["match", "beat"]}}, {"LIKE_NUM": True}],
+        # "beat Valley Wholesale on any item by ten percent"
+        [{"LOWER": {"IN": ["beat", "undercut"]}}, {"IS_ALPHA": True, "OP": "{1,6}"}, {"LOWER": "by"}, {"LIKE_NUM": True}],
     ],
 }
 
@@ -54,6 +62,11 @@ GUARANTEE_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["risk-free", "bulletproof", "foolproof", "unhackable"]}}],
     ],
 }
+
+# A refused guarantee ("I can't promise that", "no one can guarantee it") is the honest
+# answer most plumb lines want; it is reported as `hedge:refuses-guarantee`, not a guarantee.
+_PROMISE_WORDS = {"guaranteed", "guarantee", "guarantees", "guaranteeing", "promise", "promised", "promises"}
+_NEGATIONS = {"not", "n't", "never", "no", "nobody", "cannot", "nor"}
 
 ENTITY_SIGNALS = ("MONEY", "PERCENT", "DATE", "CARDINAL", "TIME", "PERSON", "ORG")
 
@@ -73,9 +86,21 @@ def _as_promised(span, start: int) -> bool:
     return start > 0 and span[start].lower_ == "promised" and span[start - 1].lower_ == "as"
 
 
+def _refused(span, start: int, end: int) -> bool:
+    """'I can't promise', 'no one can guarantee', 'I won't promise that': a negation at most
+    three tokens before a lone promise/guarantee word."""
+    if end - start != 1 or span[start].lower_ not in _PROMISE_WORDS:
+        return False
+    return any(token.lower_ in _NEGATIONS for token in span[max(0, start - 3):start])
+
+
 def cues(span, matcher) -> tuple[str, ...]:
     """The pattern names found in a spaCy span, e.g. ("discount:percent-off",)."""
     vocab = matcher.vocab  # names live in the matcher's store, whichever pipeline made the doc
-    found = {vocab.strings[match_id] for match_id, start, _ in matcher(span) if not _as_promised(span, start)}
+    found = set()
+    for match_id, start, end in matcher(span):
+        if _as_promised(span, start):
+            continue
+        found.add("hedge:refuses-guarantee" if _refused(span, start, end) else vocab.strings[match_id])
     found.update(f"entity:{ent.label_}" for ent in span.ents if ent.label_ in ENTITY_SIGNALS)
     return tuple(sorted(found))

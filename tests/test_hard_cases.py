@@ -50,3 +50,19 @@ def test_hard_case(judge, expect, story, sentence):
         assert judgement.label == expect, judgement
         if story:
             assert judgement.story == story
+
+
+def test_shipped_reference_vectors_are_what_the_default_model_computes(real_encoder):
+    """models/judge.references.npy saves a cold run from embedding the judge's references; it
+    must hold exactly what the bundled model gives for those sentences (same weights)."""
+    import numpy as np
+
+    from plumbline.judge.model_store import default_judge_model
+
+    model = default_judge_model()
+    shipped = model.reference_matrices(real_encoder.fingerprint)
+    assert shipped is not None, "judge.json has no reference vectors for the bundled model: run `plumbline train`"
+    for label, texts in model.references.items():
+        picks = np.linspace(0, len(texts) - 1, 5).astype(int)
+        computed = real_encoder.encode([texts[i] for i in picks])
+        assert np.abs(computed - shipped[label][picks]).max() < 1e-4, label

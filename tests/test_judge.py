@@ -90,3 +90,58 @@ def test_every_rule_documents_a_bad_and_a_good_example():
     for rule in RULES:
         assert rule.bad_example and rule.good_example and rule.description.endswith(".")
         assert rule.default_severity in ("info", "warning", "error")
+
+
+def _model_with_vectors(encoder_fingerprint="torch:mini@abc"):
+    rng = np.random.default_rng(2)
+    references = {"aligned": ("a one", "a two"), "neutral": ("thanks",), "drift": ("d",)}
+    vectors = rng.normal(size=(4, 8)).astype(np.float32)  # aligned, (off-message), drift, neutral order
+    return fit(rng.normal(size=(40, len(FEATURES))), list(LABELS) * 10, references=references,
+               reference_vectors=vectors, reference_encoder=encoder_fingerprint), vectors
+
+
+def test_reference_vectors_ship_beside_the_model_and_are_used_only_for_the_same_weights(tmp_path):
+    model, vectors = _model_with_vectors()
+    save(model, str(tmp_path / "judge.json"))
+    assert (tmp_path / "judge.references.npy").is_file()
+    again = load(str(tmp_path / "judge.json"))
+    same = again.reference_matrices("onnx:mini@abc")  # fp32 ONNX computes the same vectors
+    assert np.array_equal(same["aligned"], vectors[:2]) and np.array_equal(same["drift"], vectors[2:3])
+    assert np.array_equal(same["neutral"], vectors[3:]) and "off-message" not in same
+    assert again.reference_matrices("onnx-int8:mini@abc") is None  # quantised: not the same vectors
+    assert again.reference_matrices("torch:mini@def") is None  # other weights
+    assert again.reference_matrices("torch:name@hub-cache") is None
+
+
+@pytest.mark.parametrize("damage", ["flip", "delete", "pickle"])
+def test_damaged_reference_vectors_are_a_one_line_error(tmp_path, damage):
+    model, _ = _model_with_vectors()
+    save(model, str(tmp_path / "judge.json"))
+    target = tmp_path / "judge.references.npy"
+    if damage == "flip":
+        data = bytearray(target.read_bytes())
+        data[-1] ^= 1
+        target.write_bytes(bytes(data))
+    elif damage == "delete":
+        target.unlink()
+    else:
+        import io
+        buffer = io.BytesIO()
+        np.save(buffer, np.array([{"x": 1}] * 4, dtype=object), allow_pickle=True)
+        target.write_bytes(buffer.getvalue())
+    with pytest.raises(JudgeModelError, match="references.npy"):
+        load(str(tmp_path / "judge.json"))
+
+
+def test_prepare_judge_uses_shipped_vectors_instead_of_embedding(plumbline, fake_encoder):
+    fake_encoder.fingerprint = "torch:fake@123"  # as if the fake were the exact model the judge was trained with
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(4, fake_encoder.dim)).astype(np.float32)
+    references = {"aligned": ("a one", "a two"), "neutral": ("thanks",), "drift": ("d",)}
+    model = fit(rng.normal(size=(40, len(FEATURES))), list(LABELS) * 10, references=references,
+                reference_vectors=vectors, reference_encoder="torch:fake@123")
+    shipped = prepare_judge(plumbline, JudgeSettings(), encoder=fake_encoder, judge_model=model, use_cache=False)
+    assert np.array_equal(shipped.references["aligned"], vectors[:2])
+    fake_encoder.fingerprint = "onnx-int8:fake@123"
+    embedded = prepare_judge(plumbline, JudgeSettings(), encoder=fake_encoder, judge_model=model, use_cache=False)
+    assert np.allclose(embedded.references["aligned"], fake_encoder.encode(["a one", "a two"]))

@@ -1,4 +1,6 @@
 """Sentences come out with the source line and column where they start, and spaCy cues."""
+import pytest
+
 from plumbline.model import Block, Message
 from plumbline.segment import mask_brand, segment_messages, text_units
 
@@ -66,3 +68,22 @@ def test_short_wrapped_line_joins_a_lowercase_continuation():
 def test_mask_brand_is_whole_word_and_case_insensitive():
     assert mask_brand("ACME's plan beats Acmeville", ("Acme",)) == ("the company's plan beats Acmeville", True)
     assert mask_brand("nothing here", ()) == ("nothing here", False)
+
+
+@pytest.mark.parametrize("text,present,absent", [
+    ("List is 42 a truck, but for you I can do 35 if we sign this month.", "discount:special-price", None),
+    ("There's another two grand off on top if the paperwork is done tonight.", "discount:percent-off", None),
+    ("I can take $500 off the install.", "discount:percent-off", None),
+    ("We'll beat Valley Wholesale on any item by ten percent.", "discount:price-match", None),
+    ("Alerts took 30 minutes off each shift handover.", None, "discount:percent-off"),
+    ("I won't promise that, because anyone who does is guessing.", "hedge:refuses-guarantee", "guarantee:guarantee"),
+    ("No one can guarantee that.", "hedge:refuses-guarantee", "guarantee:guarantee"),
+    ("I promise you will never lose a lawsuit.", "guarantee:guarantee", "hedge:refuses-guarantee"),
+    ("As promised, here is the deck.", None, "guarantee:guarantee"),
+])
+def test_discount_guarantee_and_refusal_cues(text, present, absent):
+    [sentence] = segment(text)
+    if present:
+        assert present in sentence.signals
+    if absent:
+        assert absent not in sentence.signals

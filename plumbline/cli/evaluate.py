@@ -29,7 +29,7 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
     and score the held-out companies in CORPUS/heldout, which training never reads."""
     from plumbline.embed import load_encoder
-    from plumbline.evaluation import leave_one_company_out, load_corpus, metrics, predict, train_model
+    from plumbline.evaluation import Predicted, leave_one_company_out, load_corpus, metrics, predict, train_model
     from plumbline.judge import JudgeSettings, probabilities
 
     encoder = load_encoder(model_name, backend)
@@ -42,7 +42,8 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     probas = leave_one_company_out(train, c)
     results = {"leave_one_company_out": {d.company.name: metrics([d], [p]) for d, p in zip(train, probas)}}
     results["leave_one_company_out"]["overall"] = metrics(train, probas)
-    thresholds = [probabilities(d.scores, None, JudgeSettings(judge="thresholds")) for d in train]
+    thresholds = [Predicted(probabilities(d.scores, None, JudgeSettings(judge="thresholds")), d.scores.best_story)
+                  for d in train]
     results["thresholds_baseline"] = metrics(train, thresholds)
     heldout_dir = os.path.join(corpus_dir, "heldout")
     if os.path.isdir(heldout_dir):

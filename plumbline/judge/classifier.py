@@ -2,15 +2,18 @@
 temperature fitted on held-out predictions so its probabilities mean what they say.
 
 Stored as plain JSON (coefficients, feature scaling, temperature, provenance): inspectable,
-diffable, and loaded without pickle."""
+diffable, and loaded without pickle. The reference sentences' embeddings may ship beside it
+(`<name>.references.npy`, sha256 in the JSON) so a cold run need not embed them again."""
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from plumbline.judge.features import FEATURES
+from plumbline.judge.features import FEATURES, REFERENCE_LABELS
 from plumbline.model import LABELS
 
 FORMAT = "plumbline-judge/1"
@@ -31,12 +34,41 @@ class JudgeModel:
     temperature: float = 1.0
     meta: dict = field(default_factory=dict)
     references: dict = field(default_factory=dict)  # label -> texts of labelled training sentences
+    # the references embedded at training time, rows in REFERENCE_LABELS then text order, and
+    # the encoder fingerprint ("backend:model@sha") that embedded them
+    reference_vectors: np.ndarray | None = None
+    reference_encoder: str | None = None
+    story_context: float = 0.0  # weight of neighbouring sentences in story attribution (features.pick_stories)
+
+    def reference_matrices(self, fingerprint: str) -> dict | None:
+        """label -> shipped reference vectors, if they are what this encoder would compute."""
+        if self.reference_vectors is None or not same_vectors(self.reference_encoder, fingerprint):
+            return None
+        out, cursor = {}, 0
+        for label in REFERENCE_LABELS:
+            n = len(self.references.get(label, ()))
+            if n:
+                out[label] = self.reference_vectors[cursor:cursor + n]
+            cursor += n
+        return out
 
     def logits(self, features: np.ndarray) -> np.ndarray:
         return ((features - self.mean) / self.scale) @ self.coef.T + self.intercept
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         return softmax(self.logits(features) / self.temperature)
+
+
+EXACT_BACKENDS = ("torch", "sentence-transformers", "onnx")  # the same vectors to ~1e-6 (docs/performance.md)
+
+
+def same_vectors(trained: str | None, fingerprint: str) -> bool:
+    """True when two encoder fingerprints give the same vectors: same weights, exact backends.
+    onnx-int8 and models named without a weights digest never match."""
+    if not trained or ":" not in trained or ":" not in fingerprint:
+        return False
+    (b1, w1), (b2, w2) = trained.split(":", 1), fingerprint.split(":", 1)
+    return w1 == w2 and "@hub-cache" not in w1 and b1 in EXACT_BACKENDS and b2 in EXACT_BACKENDS
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -46,7 +78,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 def fit(features: np.ndarray, labels: list[str], c: float = 1.0, meta: dict | None = None,
-        references: dict | None = None) -> JudgeModel:
+        references: dict | None = None, reference_vectors: np.ndarray | None = None,
+        reference_encoder: str | None = None) -> JudgeModel:
     from sklearn.linear_model import LogisticRegression
 
     mean = features.mean(axis=0)
@@ -59,7 +92,8 @@ def fit(features: np.ndarray, labels: list[str], c: float = 1.0, meta: dict | No
     intercept = np.full(len(LABELS), -30.0)  # a class absent from training is never predicted
     for row, cls in enumerate(clf.classes_):
         coef[cls], intercept[cls] = clf.coef_[row], clf.intercept_[row]
-    return JudgeModel(LABELS, FEATURES, mean, scale, coef, intercept, 1.0, dict(meta or {}), dict(references or {}))
+    return JudgeModel(LABELS, FEATURES, mean, scale, coef, intercept, 1.0, dict(meta or {}), dict(references or {}),
+                      reference_vectors, reference_encoder)
 
 
 def fit_temperature(logits: np.ndarray, labels: list[str]) -> float:
@@ -75,11 +109,15 @@ def fit_temperature(logits: np.ndarray, labels: list[str]) -> float:
 
 
 def with_temperature(model: JudgeModel, temperature: float, **meta) -> JudgeModel:
-    return JudgeModel(model.classes, model.features, model.mean, model.scale, model.coef, model.intercept,
-                      temperature, {**model.meta, **meta}, model.references)
+    return replace(model, temperature=temperature, meta={**model.meta, **meta})
+
+
+def vectors_path(path: str) -> str:
+    return os.path.splitext(path)[0] + ".references.npy"
 
 
 def save(model: JudgeModel, path: str) -> None:
+    """Write the JSON (and the reference vectors beside it, when the model has them)."""
     record = {
         "format": FORMAT,
         "classes": list(model.classes),
@@ -89,9 +127,19 @@ def save(model: JudgeModel, path: str) -> None:
         "coef": model.coef.round(8).tolist(),
         "intercept": model.intercept.round(8).tolist(),
         "temperature": round(model.temperature, 6),
+        "story_context": round(model.story_context, 6),
         "meta": model.meta,
         "references": {label: list(texts) for label, texts in model.references.items()},
     }
+    if model.reference_vectors is not None:
+        import io
+
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(model.reference_vectors, dtype="<f4"), allow_pickle=False)
+        with open(vectors_path(path), "wb") as fh:
+            fh.write(buffer.getvalue())
+        record["reference_vectors"] = {"file": os.path.basename(vectors_path(path)), "encoder": model.reference_encoder,
+                                       "sha256": hashlib.sha256(buffer.getvalue()).hexdigest()}
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(record, fh, indent=1)
         fh.write("\n")
@@ -110,6 +158,7 @@ def load(path: str) -> JudgeModel:
     try:
         arrays = {k: np.asarray(record[k], dtype=np.float64) for k in ("mean", "scale", "coef", "intercept")}
         temperature = float(record["temperature"])
+        story_context = float(record.get("story_context", 0.0))
     except (KeyError, TypeError, ValueError):
         raise JudgeModelError(f"{path}: judge model is missing or has malformed numbers") from None
     n_f, n_c = len(FEATURES), len(LABELS)
@@ -117,10 +166,36 @@ def load(path: str) -> JudgeModel:
                  and arrays["coef"].shape == (n_c, n_f) and arrays["intercept"].shape == (n_c,))
     if not shapes_ok or not all(np.isfinite(a).all() for a in arrays.values()) or not temperature > 0:
         raise JudgeModelError(f"{path}: judge model arrays have the wrong shape or non-finite values")
+    if not 0.0 <= story_context <= 1.0:
+        raise JudgeModelError(f"{path}: story_context must be between 0 and 1")
     references = record.get("references") or {}
     if not isinstance(references, dict) or not all(
             label in LABELS and isinstance(texts, list) and all(isinstance(t, str) for t in texts)
             for label, texts in references.items()):
         raise JudgeModelError(f"{path}: judge model references must map labels to lists of sentences")
+    references = {k: tuple(v) for k, v in references.items()}
+    vectors, encoder = _load_vectors(path, record.get("reference_vectors"), references)
     return JudgeModel(LABELS, FEATURES, arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"],
-                      temperature, dict(record.get("meta") or {}), {k: tuple(v) for k, v in references.items()})
+                      temperature, dict(record.get("meta") or {}), references, vectors, encoder, story_context)
+
+
+def _load_vectors(path: str, entry, references: dict) -> tuple[np.ndarray | None, str | None]:
+    """The shipped reference vectors, checked against the sha256 the JSON records (read without
+    np.load, so never unpickled). A model without them is fine: they are embedded at run time."""
+    if entry is None:
+        return None, None
+    from plumbline.cache import _matrix, _regular_file
+
+    rows = sum(len(references.get(label, ())) for label in REFERENCE_LABELS)
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("file", "encoder", "sha256")) \
+            or os.path.basename(entry["file"]) != entry["file"]:
+        raise JudgeModelError(f"{path}: reference_vectors must name a file beside the model, its encoder and sha256")
+    target = os.path.join(os.path.dirname(path), entry["file"])
+    try:
+        data = _regular_file(target, 4096 + rows * 16_384 * 4)
+    except OSError as exc:
+        raise JudgeModelError(f"{target}: cannot read the judge's reference vectors: {exc}") from None
+    matrix = _matrix(data, rows, None) if hashlib.sha256(data).hexdigest() == entry["sha256"] else None
+    if matrix is None:
+        raise JudgeModelError(f"{target}: reference vectors do not match the judge model (checksum or shape); retrain or reinstall")
+    return matrix, entry["encoder"]

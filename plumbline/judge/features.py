@@ -16,7 +16,7 @@ from plumbline.model import PlumbLine, Sentence
 FEATURES = (
     "story_max", "story_whole", "story_gap", "avoid_max", "avoid_whole", "neutral_max",
     "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
-    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue",
+    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee",
     "money_or_percent", "date", "person", "mentions_brand", "we", "you",
     # similarity to labelled sentences of *other* companies (the judge's reference set)
     "ref_aligned", "ref_off_message", "ref_drift", "ref_neutral",
@@ -24,7 +24,7 @@ FEATURES = (
 )
 REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
 REFERENCE_WIDTH = 7
-_N_CUES = 12
+_N_CUES = 13
 _REFERENCE_K = 3
 
 
@@ -117,6 +117,31 @@ class SentenceScores:
     story_score: np.ndarray
     best_avoid: list[str | None]
     avoid_score: np.ndarray
+    story_matrix: np.ndarray | None = None  # (n, n_stories): best exemplar + whole-story similarity
+    groups: tuple = ()  # (path, message, speaker) of each sentence: who said it where
+
+
+def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0) -> np.ndarray:
+    """The story each sentence tells: its own best match, nudged by `context` times how the
+    sentences said just before and after it by the same speaker in the same message lean.
+
+    Reps tell a story over several sentences, and stories overlap ("we contain attacks fast"
+    and "proof: minutes, not days"); the neighbours break such ties. `context` is fitted by
+    `plumbline train` (0 turns it off)."""
+    if len(story_matrix) == 0 or story_matrix.shape[1] == 0:
+        return np.zeros(len(story_matrix), dtype=int)
+    if not context:
+        return story_matrix.argmax(axis=1)
+    centred = story_matrix - story_matrix.mean(axis=1, keepdims=True)
+    lean = np.zeros_like(story_matrix)
+    previous: dict = {}
+    for i, group in enumerate(groups):
+        j = previous.get(group)
+        if j is not None:
+            lean[i] += centred[j]
+            lean[j] += centred[i]
+        previous[group] = i
+    return (story_matrix + context * lean).argmax(axis=1)
 
 
 def reference_features(vectors: np.ndarray, references: dict | None) -> np.ndarray:
@@ -140,12 +165,14 @@ def reference_features(vectors: np.ndarray, references: dict | None) -> np.ndarr
 
 
 def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex,
-                    references: dict | None = None) -> SentenceScores:
+                    references: dict | None = None, story_context: float = 0.0) -> SentenceScores:
     per_story = _per_entry_best(vectors, index.story_rows, index.story_owner, len(index.story_ids))
     per_avoid = _per_entry_best(vectors, index.avoid_rows, index.avoid_owner, len(index.avoid_ids))
     whole_story = vectors @ index.story_whole.T if len(index.story_whole) else np.zeros((len(vectors), 1))
     whole_avoid = vectors @ index.avoid_whole.T if len(index.avoid_whole) else np.zeros((len(vectors), 1))
-    story_pick = (per_story + whole_story).argmax(axis=1) if index.story_ids else np.zeros(len(vectors), dtype=int)
+    groups = tuple((s.path, s.message_index, s.speaker) for s in sentences)
+    story_matrix = (per_story + whole_story) if index.story_ids else np.zeros((len(vectors), 0), dtype=np.float32)
+    story_pick = pick_stories(story_matrix, groups, story_context)
     avoid_pick = per_avoid.argmax(axis=1)
     story_max, avoid_max = per_story.max(axis=1), per_avoid.max(axis=1)
     ordered = np.sort(per_story, axis=1)
@@ -173,6 +200,8 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         story_score=per_story[np.arange(len(vectors)), story_pick],
         best_avoid=[index.avoid_ids[i] if index.avoid_ids else None for i in avoid_pick],
         avoid_score=avoid_max if index.avoid_ids else np.zeros(len(vectors)),
+        story_matrix=story_matrix,
+        groups=groups,
     )
 
 
@@ -190,6 +219,7 @@ def _cues(s: Sentence) -> list[float]:
         float(s.n_tokens <= 4),
         float(any(sig.startswith("discount:") for sig in s.signals)),
         float(any(sig.startswith("guarantee:") for sig in s.signals)),
+        float("hedge:refuses-guarantee" in s.signals),
         float(bool(labels & {"MONEY", "PERCENT"})),
         float("DATE" in labels or "TIME" in labels),
         float("PERSON" in labels),

@@ -1,0 +1,65 @@
+"""The evaluation's arithmetic and the story-attribution context, on hand-made numbers."""
+import numpy as np
+import pytest
+
+from plumbline.evaluation import (CompanyData, Predicted, expected_calibration_error, fit_story_context, metrics,
+                                  stories_for)
+from plumbline.judge.features import SentenceScores, pick_stories
+from plumbline.model import LABELS
+
+
+def test_pick_stories_without_context_is_the_best_match():
+    m = np.array([[0.50, 0.49], [0.1, 0.9]])
+    assert list(pick_stories(m, [("a", 0, None)] * 2, 0.0)) == [0, 1]
+
+
+def test_neighbours_in_the_same_message_break_a_near_tie_but_not_a_clear_choice():
+    m = np.array([[0.50, 0.49], [0.1, 0.9], [0.9, 0.1]])
+    same = [("a", 0, "rep")] * 2 + [("b", 0, "rep")]
+    assert list(pick_stories(m, same, 0.2)) == [1, 1, 0]  # row 0 leans to its neighbour's story
+    apart = [("a", 0, "rep"), ("a", 1, "rep"), ("b", 0, "rep")]
+    assert list(pick_stories(m, apart, 0.2)) == [0, 1, 0]  # another message is not a neighbour
+    other_speaker = [("a", 0, "rep"), ("a", 0, "other rep"), ("b", 0, "rep")]
+    assert list(pick_stories(m, other_speaker, 0.2)) == [0, 1, 0]
+
+
+def test_expected_calibration_error():
+    conf = np.array([0.95, 0.95, 0.95, 0.95, 0.55, 0.55])
+    correct = np.array([1, 1, 1, 0, 1, 0], dtype=bool)
+    # bin 0.9-1.0: |0.75-0.95| × 4/6; bin 0.5-0.6: |0.5-0.55| × 2/6
+    assert expected_calibration_error(conf, correct) == pytest.approx(0.2 * 4 / 6 + 0.05 * 2 / 6)
+    assert expected_calibration_error(np.array([]), np.array([], dtype=bool)) == 0.0
+
+
+def company(gold, gold_story, matrix, groups):
+    scores = SentenceScores(np.zeros((len(gold), 1)), ["x"] * len(gold), np.zeros(len(gold)), [None] * len(gold),
+                            np.zeros(len(gold)), np.asarray(matrix, dtype=float), tuple(groups))
+    return CompanyData(None, scores, list(gold), list(gold_story), [""] * len(gold), [""] * len(gold), 0, 0, 0, 0,
+                       None, ("s1", "s2"))
+
+
+def onehot(labels, confidence=0.9):
+    p = np.full((len(labels), len(LABELS)), (1 - confidence) / (len(LABELS) - 1))
+    for i, label in enumerate(labels):
+        p[i, LABELS.index(label)] = confidence
+    return p
+
+
+def test_metrics_count_flagged_neutral_and_stories():
+    d = company(["aligned", "drift", "off-message", "neutral", "neutral"], ["s1", None, None, None, None],
+                [[0.9, 0.1]] * 5, [("m", 0, None)] * 5)
+    predicted = Predicted(onehot(["aligned", "drift", "neutral", "off-message", "neutral"]), ["s2"] * 5)
+    m = metrics([d], [predicted])
+    # drift→drift is a true positive, off-message→neutral a miss, neutral→off-message a false alarm
+    assert (m["flagged_precision"], m["flagged_recall"], m["flagged_f1"]) == (0.5, 0.5, 0.5)
+    assert m["neutral_flagged"] == 1 and m["story_attribution"] == 0.0
+    assert m["label_accuracy"] == pytest.approx(3 / 5)
+
+
+def test_story_context_is_fitted_on_labelled_stories_and_stays_off_when_it_does_not_help():
+    tie_broken = company(["aligned", "aligned"], ["s2", "s2"], [[0.50, 0.49], [0.1, 0.9]], [("m", 0, None)] * 2)
+    assert stories_for(tie_broken, 0.0) == ["s1", "s2"]
+    assert fit_story_context([tie_broken]) > 0
+    assert stories_for(tie_broken, fit_story_context([tie_broken])) == ["s2", "s2"]
+    independent = company(["aligned", "aligned"], ["s1", "s2"], [[0.50, 0.49], [0.1, 0.9]], [("m", 0, None)] * 2)
+    assert fit_story_context([independent]) == 0.0
