@@ -150,3 +150,13 @@ def test_crlf_line_endings_load_the_same(name, tmp_path):
     copy.write_bytes((DATA / name).read_bytes().replace(b"\n", b"\r\n"))
     options = options_from(DATA / f"{name}.expected.tsv")
     assert render(load_path(str(copy), options), options) == render(load_path(str(DATA / name), options), options)
+
+
+def test_markdown_headings_are_titles_not_speech(tmp_path):
+    from plumbline.segment import segment_messages
+
+    script = tmp_path / "script.md"
+    script.write_text("# Cold call script\n\n## Why Acme\n- Acme files payroll taxes in every state.\n"
+                      "#hashtag is prose, not a heading.\n")
+    texts = [(s.line, s.text) for s in segment_messages(load_path(str(script)))]
+    assert texts == [(4, "Acme files payroll taxes in every state."), (5, "#hashtag is prose, not a heading.")]

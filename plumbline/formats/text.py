@@ -1,7 +1,9 @@
 """Plain text and Markdown: the whole file is one message by one rep.
 
-Markdown markup that is not prose (front matter, code fences, HTML comments, heading and
-list markers) is blanked out in place so line numbers stay those of the source file.
+Markdown markup that is not prose (front matter, code fences, HTML comments, headings, list
+markers) is blanked out in place so line numbers stay those of the source file. Headings are
+blanked whole: in a call script "## Handling pushback" is a section title, not something a
+rep says.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ EXTENSIONS = {".txt", ".md", ".markdown", ".text"}
 GENERIC = True  # content sniffing (transcript, email) wins over these extensions
 MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neutral word
 
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
 _MD_PREFIX = re.compile(r"^(\s{0,3}(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s?))+")
 
 
@@ -36,6 +39,9 @@ def strip_markdown(text: str) -> str:
             out.append("")
             continue
         if in_fence:
+            out.append("")
+            continue
+        if _MD_HEADING.match(line):
             out.append("")
             continue
         match = _MD_PREFIX.match(line)
