@@ -53,6 +53,10 @@ class Block:
     `line_offsets` optionally maps each newline-separated line of `text` to its own source
     line when the lines of `text` are not consecutive in the source (HTML, mbox, docx).
     `judged` is False for text that is not the rep's words (prospect turns, quoted replies).
+    A template's merge tags and placeholders are replaced in `text` by neutral stand-ins; then
+    `source_text` is the text as written (same newlines) and `stand_ins` holds each replacement
+    as (start, end) in `text` and (start, end) in `source_text`, so findings quote and point
+    at what the user wrote.
     """
 
     text: str
@@ -61,11 +65,27 @@ class Block:
     speaker: str | None = None
     judged: bool = True
     line_offsets: tuple[int, ...] = ()
+    source_text: str = ""
+    stand_ins: tuple[tuple[int, int, int, int], ...] = ()
 
     def source_line(self, text_line_index: int) -> int:
         if self.line_offsets and text_line_index < len(self.line_offsets):
             return self.line_offsets[text_line_index]
         return self.line + text_line_index
+
+    def source_offset(self, offset: int, end: bool = False) -> int:
+        """Where offset `offset` of `text` falls in `source_text`: a sentence starting or ending
+        at a stand-in takes in the whole tag; a removed tag at its edge is left out."""
+        from bisect import bisect_left, bisect_right
+
+        find = bisect_left if end else bisect_right
+        index = find(self.stand_ins, offset, key=lambda span: span[0]) - 1
+        if index < 0:
+            return offset
+        _, new_end, old_start, old_end = self.stand_ins[index]
+        if offset < new_end:
+            return old_end if end else old_start
+        return old_end + offset - new_end
 
 
 @dataclass(frozen=True)
@@ -108,7 +128,7 @@ class Sentence:
     is_question: bool = False
     has_verb: bool = True
     n_tokens: int = 0
-    masked_text: str = ""  # text with brand names replaced, what gets embedded
+    masked_text: str = ""  # what gets embedded when not `text`: brand names masked, merge tags merged
     signals: tuple[str, ...] = ()  # cues found by spaCy patterns, e.g. "discount:percent-off"
     mentions_brand: bool = False
 

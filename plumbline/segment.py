@@ -278,13 +278,18 @@ def segment_messages(
 
 
 def _sentence(message, block, offset, found: ParsedSentence, brand_names) -> Sentence:
-    line_index = block.text.count("\n", 0, offset)
+    judged = _SPACES.sub(" ", found.raw)
+    source, text = block.text, judged
+    if block.stand_ins:  # a template: quote and locate the sentence as written, tags and all
+        source = block.source_text
+        offset, end = block.source_offset(offset), block.source_offset(offset + len(found.raw), end=True)
+        text = _SPACES.sub(" ", source[offset:end].strip()) or judged
+    line_index = source.count("\n", 0, offset)
     if line_index == 0:
         column = block.column + offset
     else:
-        column = offset - block.text.rfind("\n", 0, offset)
-    text = _SPACES.sub(" ", found.raw)
-    masked, mentions = mask_brand(text, brand_names)
+        column = offset - source.rfind("\n", 0, offset)
+    masked, mentions = mask_brand(judged, brand_names)
     return Sentence(
         path=message.path,
         line=block.source_line(line_index),
@@ -296,7 +301,7 @@ def _sentence(message, block, offset, found: ParsedSentence, brand_names) -> Sen
         is_question=text.rstrip().endswith("?"),
         has_verb=found.has_verb,
         n_tokens=found.n_tokens,
-        masked_text=masked if mentions else "",
+        masked_text=masked if mentions or text != judged else "",
         signals=found.signals,
         mentions_brand=mentions,
     )

@@ -17,7 +17,8 @@ from plumbline.formats import load_path
 
 segment = pytest.importorskip("plumbline.segment")
 
-_LEAKS = re.compile(r"\{\{|\}\}|\{%|%\}|\*\||\|\*|%%|</?[a-z][^>]*>|&[a-z]+;|&#\d+;|^\s*>|\bwrote:\s*$")
+_LEAKS = re.compile(r"</?[a-z][^>]*>|&[a-z]+;|&#\d+;|^\s*>|\bwrote:\s*$")
+_TAGS = re.compile(r"\{\{|\}\}|\{%|%\}|\*\||\|\*|%%|\[[A-Z][A-Za-z ]*\]")
 
 
 def judged_lines(messages) -> set[int]:
@@ -36,8 +37,21 @@ def test_judged_sentences_and_their_lines(name):
     for s in sentences:
         assert s.line in allowed, (name, s.line, s.text)
         assert not _LEAKS.search(s.text), (name, s.line, s.text)
+        assert not _TAGS.search(s.embed_text), (name, s.line, s.embed_text)  # judged as merged...
     actual = "".join(f"{s.line}\t{s.text}\n" for s in sentences)
     expected = DATA / f"{name}.sentences.expected.tsv"
     if REGEN:
         expected.write_text(actual, encoding="utf-8")
     assert actual == expected.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["template.txt", "placeholders.txt", "followup_call.txt", "call_notes.md"])
+def test_sentences_quote_the_source_at_their_line_and_column(name):
+    """...but quoted as written: merge tags and [Placeholders] stay in the text at its own column."""
+    source = (DATA / name).read_text(encoding="utf-8").split("\n")
+    messages = load_path(str(DATA / name), options_from(DATA / f"{name}.expected.tsv"))
+    for s in segment.segment_messages(messages):
+        first_line = re.split(r"\s+", s.text)
+        at = source[s.line - 1][s.column - 1 :]
+        assert at.startswith(first_line[0]), (name, s.line, s.column, s.text)
+        assert " ".join(at.split()).startswith(" ".join(first_line)[: len(" ".join(at.split()))]), (name, s.text)

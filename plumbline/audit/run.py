@@ -199,12 +199,13 @@ class _Streamer:
 
 def _embed_missing(judge, aggregator: Aggregator) -> None:
     """Sampled sentences whose stored vector was lost (a crash mid-write) are embedded again."""
+    from plumbline.formats.merge_tags import normalise
     from plumbline.segment import mask_brand
 
     items = [item for sample in (aggregator.themes, *aggregator.map.values()) for item in sample.items()
              if item.vector is None]
-    if items:
-        texts = [mask_brand(item.sentence.text, judge.plumbline.brand_names)[0] for item in items]
+    if items:  # the text is quoted as written: merge it again, as segment did
+        texts = [mask_brand(normalise(item.sentence.text), judge.plumbline.brand_names)[0] for item in items]
         for item, vector in zip(items, judge.encoder.encode(texts)):
             item.vector = np.asarray(vector, dtype=np.float16)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from plumbline.model import Block, InputError, Message
+from plumbline.model import InputError, Message
 from plumbline.suppress import with_suppressions
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -213,33 +213,31 @@ def _valid_unicode(message: Message) -> Message:
 
 
 def _without_merge_tags(message: Message) -> Message:
-    """Templates are judged as if merged: tags become neutral words (see merge_tags.py)."""
+    """Templates are judged as if merged: tags become neutral words (see merge_tags.py), and
+    the block keeps the text as written so findings quote it at its own line and column."""
     from dataclasses import replace
 
-    from plumbline.formats.merge_tags import normalise
+    from plumbline.formats.merge_tags import apply, stand_ins
 
     blocks = []
     for block in message.blocks:
-        text = normalise(block.text)
+        edits = stand_ins(block.text)
+        if not edits:
+            blocks.append(block)
+            continue
+        text = apply(block.text, edits)
         if text.strip():
-            blocks.append(_trim_start(replace(block, text=text)) if text != block.text else block)
+            blocks.append(replace(block, text=text, source_text=block.text, stand_ins=_spans(edits)))
     return replace(message, blocks=tuple(blocks))
 
 
-def _trim_start(block: Block) -> Block:
-    """Drop what a removed tag left at the start, keeping `line`/`column` on the first character."""
-    from dataclasses import replace
-
-    text = block.text.rstrip()
-    lines = text.split("\n")
-    skip = next(i for i, line in enumerate(lines) if line.strip())
-    indent = len(lines[skip]) - len(lines[skip].lstrip())
-    if not skip and not indent:
-        return replace(block, text=text)
-    offsets = tuple(block.source_line(i) for i in range(len(lines)))[skip:]
-    column = (block.column if not skip else 1) + indent
-    text = "\n".join(lines[skip:]).lstrip()
-    return replace(block, text=text, line=offsets[0], column=column, line_offsets=offsets)
+def _spans(edits) -> tuple[tuple[int, int, int, int], ...]:
+    """Each edit as (start, end) in the replaced text and (start, end) in the original."""
+    spans, shift = [], 0
+    for start, end, replacement in edits:
+        spans.append((start + shift, start + shift + len(replacement), start, end))
+        shift += len(replacement) - (end - start)
+    return tuple(spans)
 
 
 def require(path: str, module: str, package: str):

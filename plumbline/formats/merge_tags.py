@@ -16,9 +16,15 @@ would, without pulling it towards any story:
 * control tags (`{{#if x}}`, `{{else}}`, `{{/if}}`, `{% if %}`, `{%- endif -%}`, Liquid and
   Handlebars comments) are removed: both branches of an if/else are the rep's words.
 
-Every newline inside a tag is kept, so the text keeps its line count and every line its
-source line. Columns after a tag on the same line shift by the tag's length change; findings
-point at lines, and a sentence's column is exact whenever no tag precedes it on its line.
+Hand-written templates use bracketed placeholders (`Hi [First Name],`, `[Company]`, `Thanks,
+[Your Name]`) and `%FIRSTNAME%`; spaCy ends a sentence at a lone `[`, so these get stand-ins
+too. Any short bracketed text starting with a letter counts (`[First Name]`, `[pain point]`,
+`[insert case study]`): in sales writing brackets are placeholders, prose uses parentheses.
+Markdown links (`[text](url)`, `[text][ref]`, `[ref]: url`), images, `[x]` and `[1]` are left alone.
+
+`stand_ins` returns the replacements as edits on the original text; every newline inside a
+tag is kept, so the text keeps its line count. The loader keeps the original beside the
+replaced text, so findings quote what the user wrote, at its own line and column.
 """
 from __future__ import annotations
 
@@ -33,6 +39,8 @@ _VALUE = re.compile(
     r"|\*\|(?P<mc>[A-Za-z0-9_:#-]{1,60})\|\*"  # Mailchimp *|FNAME|*
     r"|%%(?P<pct>[A-Za-z][\w .:=-]{0,60}?)%%"  # Salesforce / ExactTarget %%FirstName%%
     r"|(?<![{\w])\{\s*(?P<t1>[A-Za-z_][\w.-]{0,60})\s*\}(?!\})"  # {first_name}
+    r"|(?<![%\w])%(?P<p1>[A-Za-z][A-Za-z0-9_.]{1,40})%(?![%\w])"  # %FIRSTNAME%
+    r"|(?<![!\[\]\w])\[(?P<br>[A-Za-z][\w '&/.,-]{1,80}?)\](?![(\[:])"  # [First Name]
 )
 _DEFAULT = re.compile(r"""(?:\|\s*default\s*:?\s*|:default=)\s*["']?(?P<value>[^"'|}]*)["']?""", re.IGNORECASE)
 _DETERMINER = re.compile(r"\b(?:a|an|the|your|our|their|my|his|her|its|this|that|these|those)\s+$", re.IGNORECASE)
@@ -41,7 +49,7 @@ _DETERMINER = re.compile(r"\b(?:a|an|the|your|our|their|my|his|her|its|this|that
 _STAND_INS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(pattern), value)
     for pattern, value in (
-        (r"^(sender|owner|rep|user|my|from|signature|agent).*name|^(sender|owner|rep|user|agent)$", "Sam"),
+        (r"^(sender|owner|rep|user|my|your|from|signature|agent).*name|^(sender|owner|rep|user|agent)$", "Sam"),
         (r"fullname|^name$|^(lead|contact|recipient|subscriber|person|prospect)name$", "Alex Morgan"),
         (r"firstname|^fname$|nickname|greetingname|^first$", "Alex"),
         (r"lastname|^lname$|surname|^last$", "Morgan"),
@@ -56,14 +64,38 @@ _STAND_INS: tuple[tuple[re.Pattern, str], ...] = tuple(
 
 def normalise(text: str) -> str:
     """Replace merge tags with neutral stand-ins; the result has the same newlines."""
-    if "{" not in text and "|*" not in text and "%%" not in text:
-        return text
-    return _VALUE.sub(_stand_in, _remove_control_tags(text))
+    return apply(text, stand_ins(text))
 
 
-def _remove_control_tags(text: str) -> str:
-    """Drop control tags, keeping their newlines, in one pass (hostile input cannot make it quadratic)."""
-    out, pos, search = [], 0, 0
+Edit = tuple[int, int, str]  # (start, end, replacement) in the original text
+
+
+def stand_ins(text: str) -> tuple[Edit, ...]:
+    """The merge tags and placeholders of `text` as edits, in order and not overlapping."""
+    if "{" not in text and "|*" not in text and "%" not in text and "[" not in text:
+        return ()
+    control = _control_tags(text)
+    edits, spans, i = list(control), [(start, end) for start, end, _ in control], 0
+    for match in _VALUE.finditer(text):
+        while i < len(spans) and spans[i][1] <= match.start():
+            i += 1
+        if i < len(spans) and spans[i][0] < match.end():
+            continue  # part of a control tag: `{{#if x}}` also reads as a value tag
+        edits.append((match.start(), match.end(), _stand_in(match)))
+    return tuple(sorted(edits))
+
+
+def apply(text: str, edits: tuple[Edit, ...]) -> str:
+    out, pos = [], 0
+    for start, end, replacement in edits:
+        out += [text[pos:start], replacement]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+def _control_tags(text: str) -> list[Edit]:
+    """Control tags to drop, keeping their newlines, in one pass (hostile input cannot make it quadratic)."""
+    edits, search = [], 0
     next_close: dict[str, int] = {}
     while match := _CONTROL_OPEN.search(text, search):
         start, closer = match.start(), _CLOSERS[text[match.start() : match.start() + 2]]
@@ -74,9 +106,9 @@ def _remove_control_tags(text: str) -> str:
             search = match.end()
             continue
         end += 2
-        out += [text[pos:start], _join_gap(text, start, end), "\n" * text.count("\n", start, end)]
-        pos = search = end
-    return "".join(out) + text[pos:]
+        edits.append((start, end, _join_gap(text, start, end) + "\n" * text.count("\n", start, end)))
+        search = end
+    return edits
 
 
 def _join_gap(text: str, start: int, end: int) -> str:
@@ -87,7 +119,7 @@ def _join_gap(text: str, start: int, end: int) -> str:
 
 def _stand_in(match: re.Match) -> str:
     raw = next(group for group in match.groups() if group is not None)
-    newlines = "\n" * raw.count("\n")
+    newlines = "\n" * match.group().count("\n")  # `{\nfirst_name}`: the newline is outside the name
     return _value_for(raw, match) + newlines
 
 
