@@ -6,7 +6,9 @@ plumb line, so a company whose stories are written broadly does not shift every 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -18,6 +20,8 @@ FEATURES = (
     "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
     "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee",
     "money_or_percent", "date", "person", "mentions_brand", "we", "you",
+    # words the plumb line never uses: invented features and new positioning bring new words
+    "novel_share", "novel_count", "avoid_word_share",
     # similarity to labelled sentences of *other* companies (the judge's reference set)
     "ref_aligned", "ref_off_message", "ref_drift", "ref_neutral",
     "ref_off_minus_neutral", "ref_drift_minus_neutral", "ref_aligned_minus_drift",
@@ -25,12 +29,31 @@ FEATURES = (
 REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
 REFERENCE_WIDTH = 7
 _N_CUES = 13
+_N_LEXICAL = 3
 _REFERENCE_K = 3
 
 
 def neutral_exemplars() -> list[str]:
     text = resources.files("plumbline.data").joinpath("neutral_exemplars.txt").read_text("utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    text = resources.files("plumbline.data").joinpath("stopwords.txt").read_text("utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-case words of three letters or more that are not stop words."""
+    stop = _stop_words()
+    return [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in stop]
+
+
+def vocabulary(plumbline: PlumbLine, kind: str) -> frozenset[str]:
+    """Every content word the plumb line's entries of one kind use (title, body, examples)."""
+    return frozenset(w for e in plumbline.stories if e.kind == kind
+                     for w in content_words(" ".join((e.title, e.body, *e.examples))))
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,8 @@ class PlumbLineIndex:
     neutral_rows: np.ndarray
     story_baseline: float  # mean best-story similarity of the neutral exemplars
     avoid_baseline: float
+    story_words: frozenset[str] = frozenset()
+    avoid_words: frozenset[str] = frozenset()
 
 
 def index_texts(plumbline: PlumbLine) -> list[str]:
@@ -90,6 +115,8 @@ def build_index(plumbline: PlumbLine, vectors: np.ndarray) -> PlumbLineIndex:
         neutral_rows=neutral,
         story_baseline=float(_best(neutral, story_rows).mean()) if len(story_rows) else 0.0,
         avoid_baseline=float(_best(neutral, avoid_rows).mean()) if len(avoid_rows) else 0.0,
+        story_words=vocabulary(plumbline, "story"),
+        avoid_words=vocabulary(plumbline, "avoid"),
     )
 
 
@@ -192,7 +219,9 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         "avoid_minus_neutral": avoid_max - neutral_max,
     }
     cue_columns = np.array([_cues(s) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_CUES)
-    features = np.column_stack([columns[name] for name in FEATURES[:11]] + [cue_columns, reference_features(vectors, references)])
+    lexical = np.array([_lexical(s, index) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_LEXICAL)
+    features = np.column_stack([columns[name] for name in FEATURES[:11]]
+                               + [cue_columns, lexical, reference_features(vectors, references)])
     features = features.astype(np.float32)
     return SentenceScores(
         features=features,
@@ -203,6 +232,13 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         story_matrix=story_matrix,
         groups=groups,
     )
+
+
+def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:
+    words = content_words(s.text)
+    novel = sum(w not in index.story_words for w in words)
+    avoid_only = sum(w in index.avoid_words and w not in index.story_words for w in words)
+    return [novel / max(len(words), 1), float(novel), avoid_only / max(len(words), 1)]
 
 
 _WE = {"we", "our", "us", "ours", "we're", "we've", "we'll"}
