@@ -41,6 +41,7 @@ class Config:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     fail_on: str | None = None
+    fail_on_unreadable: bool | None = None
     format: str | None = None
     model: str | None = None
     backend: str | None = None
@@ -90,6 +91,12 @@ def _number(low: float, high: float):
         return float(value)
 
     return check
+
+
+def _bool(key, value, ctx):
+    if not isinstance(value, bool):
+        raise ctx.error(key, f"must be true or false, got {_show(value)}")
+    return value
 
 
 def _positive_int(key, value, ctx):
@@ -174,6 +181,7 @@ CHECKS: dict[str, Callable] = {
     "include": _strings,
     "exclude": _strings,
     "fail_on": _choice(_fail_on),
+    "fail_on_unreadable": _bool,
     "format": _choice(_formats),
     "model": _model,
     "backend": _choice(_backends),

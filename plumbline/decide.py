@@ -15,6 +15,11 @@ from plumbline.model import SEVERITIES, ConfigError, Finding, Message, Report, S
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_ON_CHOICES = ("info", "warning", "error", "never")
+# A CI gate that goes green while an input was never judged (binary, not UTF-8, too big, no
+# --rep for a transcript) hides the problem: by default such an input fails the run, with 1
+# like a finding (it is reported per file, like findings), not 2 (which means the run itself
+# could not go on: bad flags, config, plumb line or model).
+FAIL_ON_UNREADABLE = True
 
 
 def at_or_above(severity: str, level: str) -> bool:
@@ -23,9 +28,10 @@ def at_or_above(severity: str, level: str) -> bool:
     return SEVERITIES.index(severity) >= SEVERITIES.index(level)
 
 
-def exit_code(report: Report, fail_on: str = "warning") -> int:
+def exit_code(report: Report, fail_on: str = "warning", fail_on_unreadable: bool = False) -> int:
     failing = [f for f in report.all_findings if not f.suppressed and at_or_above(f.severity, fail_on)]
-    return EXIT_FINDINGS if failing else EXIT_OK
+    unreadable = fail_on_unreadable and any(r.error for r in report.files)
+    return EXIT_FINDINGS if failing or unreadable else EXIT_OK
 
 
 def apply_suppressions(findings: Sequence[Finding], messages: Sequence[Message]) -> list[Finding]:

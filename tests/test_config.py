@@ -59,6 +59,7 @@ avoid_threshold = 0.6
 include = ["*.html"]
 exclude = ["*/drafts/*"]
 fail_on = "error"
+fail_on_unreadable = false
 format = "sarif"
 model = "all-MiniLM-L6-v2"
 backend = "torch"
@@ -75,6 +76,7 @@ anything = "is passed through untouched"
     assert config.judge_model == os.path.join(str(tmp_path), "models", "judge.json")
     assert config.baseline == os.path.join(str(tmp_path), "plumbline-baseline.json")
     assert config.model == "all-MiniLM-L6-v2"  # a name, not a path: kept as written
+    assert config.fail_on_unreadable is False and config.flag_values()["fail_on_unreadable"] is False
     assert config.severities == {"drift": "error", "discount-language": "info"}
     assert config.contacts == {"max_touches": 5, "anything": "is passed through untouched"}
     assert config.flag_values()["include"] == ["*.html"]
@@ -87,6 +89,8 @@ anything = "is passed through untouched"
     ('min_confidence = 2\n', "min_confidence"),
     ('reps = "Dana"\n', "reps"),
     ('fail_on = "sometimes"\n', "fail_on"),
+    ('fail_on_unreadable = "yes"\n', "fail_on_unreadable"),
+    ('fail_on_unreadable = 1\n', "fail_on_unreadable"),
     ('format = "pdf"\n', "format"),
     ('max_bytes = 0\n', "max_bytes"),
     ('max_bytes = true\n', "max_bytes"),
@@ -133,6 +137,30 @@ def test_config_supplies_defaults_and_flags_win(project):
     assert drift and {f["severity"] for f in drift} == {"error"}  # severities reach the judge
     flagged = run_check("templates", "--format", "text", "--fail-on", "error")
     assert flagged.exit_code == 1 and "drift claim matches no story" in flagged.stdout
+
+
+def test_unreadable_input_fails_the_run_by_default(project):
+    """An input that could not be judged fails CI (exit 1, like a finding) unless told not to."""
+    write(project, "ok/good.txt", GOOD)
+    assert run_check("ok").exit_code == 0
+    with open(os.path.join(project, "ok", "broken.txt"), "wb") as fh:
+        fh.write(b"\x00\x01binary")
+    failed = run_check("ok")
+    assert failed.exit_code == 1 and "broken.txt" in failed.stdout and "binary" in failed.stdout
+    assert run_check("ok", "--no-fail-on-unreadable").exit_code == 0
+    assert run_check("ok", "--fail-on", "never").exit_code == 1  # findings and unreadable inputs are apart
+    write(project, "plumbline.toml", 'plumbline = "plumbline"\njudge = "thresholds"\nfail_on_unreadable = false\n')
+    assert run_check("ok").exit_code == 0
+    assert run_check("ok", "--fail-on-unreadable").exit_code == 1  # the flag wins over the file
+
+
+def test_exit_code_counts_unreadable_inputs_only_when_asked():
+    from plumbline.decide import EXIT_FINDINGS, EXIT_OK, exit_code
+    from plumbline.model import FileResult, PlumbLine, Report
+
+    report = Report(plumbline=PlumbLine("p", ()), files=(FileResult(path="a.txt", error="binary file"),))
+    assert exit_code(report, "warning") == EXIT_OK
+    assert exit_code(report, "warning", fail_on_unreadable=True) == EXIT_FINDINGS
 
 
 def test_explicit_config_file_and_relative_paths(project, tmp_path):

@@ -8,7 +8,7 @@ import click
 
 from plumbline.cli.options import (config_option, input_options, judge_options, load_options, output_options,
                                    selection_options, write_report)
-from plumbline.decide import EXIT_USAGE
+from plumbline.decide import EXIT_USAGE, FAIL_ON_UNREADABLE
 
 
 @click.command()
@@ -22,15 +22,19 @@ from plumbline.decide import EXIT_USAGE
 @judge_options
 @click.option("--baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Report only findings that are not in this baseline (written by --write-baseline).")
 @click.option("--write-baseline", metavar="FILE", type=click.Path(dir_okay=False), help="Record today's findings in FILE as the baseline, and pass.")
+@click.option("--fail-on-unreadable/--no-fail-on-unreadable", default=FAIL_ON_UNREADABLE, show_default=True,
+              help="Exit 1 when an input could not be read or judged (binary, not UTF-8, too large, malformed, "
+                   "a transcript without a matching --rep), even with no finding.")
 @click.option("--redact", is_flag=True, help="Mask email addresses, phone numbers and people's names in the report (for sharing outside the team).")
 def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, fmt, output, fail_on,
           min_confidence, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache,
-          baseline, write_baseline, redact):
+          baseline, write_baseline, fail_on_unreadable, redact):
     """Judge every sentence a rep says in PATHS (files, directories, or - for stdin).
 
     Settings come from plumbline.toml or [tool.plumbline] in pyproject.toml (see --config);
-    flags override them. Exit code: 0 no finding at or above --fail-on, 1 findings, 2 usage,
-    config, baseline, suppression-comment, plumb-line or model error."""
+    flags override them. Exit code: 0 no finding at or above --fail-on, 1 findings (or an
+    unreadable input, unless --no-fail-on-unreadable), 2 usage, config, baseline,
+    suppression-comment, plumb-line or model error."""
     from plumbline.baseline import load as load_baseline
     from plumbline.decide import exit_code
     from plumbline.embed import ModelError
@@ -62,7 +66,7 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         write_report(redact_report(report), fmt, output)
     else:
         write_report(report, fmt, output)
-    sys.exit(exit_code(report, fail_on))
+    sys.exit(exit_code(report, fail_on, fail_on_unreadable))
 
 
 def _inputs(paths, include, exclude, plumbline_path):
