@@ -35,7 +35,13 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": "only"}, {"LOWER": {"IN": ["until", "till", "through"]}}, {"ENT_TYPE": "DATE"}],
     ],
     "free-period": [
-        [{"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "years", "quarter", "weeks"]}}, {"LOWER": {"IN": ["free", "on", "gratis"]}}, {"LOWER": {"IN": ["us", "of", "charge"]}, "OP": "?"}],
+        # "two months free", "the first month is on us" (but not "months on the platform")
+        [{"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "years", "quarter", "weeks"]}},
+         {"LOWER": {"IN": ["are", "is"]}, "OP": "?"}, {"LOWER": {"IN": ["free", "gratis"]}}],
+        [{"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "years", "quarter", "weeks"]}},
+         {"LOWER": {"IN": ["are", "is"]}, "OP": "?"}, {"LOWER": "on"}, {"LOWER": {"IN": ["us", "me"]}}],
+        [{"LOWER": {"IN": ["month", "months", "year", "quarter"]}}, {"LOWER": {"IN": ["are", "is"]}, "OP": "?"}, {"LOWER": "on"},
+         {"LOWER": "the"}, {"LOWER": "house"}],
         [{"LOWER": {"IN": ["free", "complimentary"]}}, {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "quarter", "installation", "install", "upgrade", "setup", "onboarding"]}}],
         [{"LOWER": "waive"}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["fee", "fees", "cost", "costs", "charge"]}}],
     ],
@@ -68,6 +74,20 @@ GUARANTEE_PATTERNS: dict[str, list[list[dict]]] = {
 _PROMISE_WORDS = {"guaranteed", "guarantee", "guarantees", "guaranteeing", "promise", "promised", "promises"}
 _NEGATIONS = {"not", "n't", "never", "no", "nobody", "cannot", "nor"}
 
+# Unapproved claims often come as superlatives: "the only payroll company with ...",
+# "better than what everyone else uses", "the best in the region".
+CLAIM_PATTERNS: dict[str, list[list[dict]]] = {
+    "superlative": [
+        [{"LOWER": "the"}, {"LOWER": "only"}, {"IS_ALPHA": True, "OP": "{0,3}"},
+         {"LOWER": {"IN": ["company", "provider", "platform", "one", "vendor", "firm", "supplier", "service", "team", "product"]}}],
+        [{"LOWER": {"IN": ["better", "faster", "cheaper", "safer", "stronger"]}}, {"LOWER": "than"}, {"LOWER": "what", "OP": "?"},
+         {"LOWER": {"IN": ["anyone", "anybody", "everyone", "everybody", "any", "all"]}}],
+        [{"LOWER": {"IN": ["best", "fastest", "leading", "largest", "biggest"]}}, {"LOWER": {"IN": ["in", "on"]}},
+         {"LOWER": {"IN": ["the", "class", "market"]}}],
+        [{"LOWER": {"IN": ["number", "no."]}}, {"LOWER": "one"}, {"LOWER": {"IN": ["provider", "company", "platform", "choice", "vendor", "rated"]}}],
+    ],
+}
+
 ENTITY_SIGNALS = ("MONEY", "PERCENT", "DATE", "CARDINAL", "TIME", "PERSON", "ORG")
 
 
@@ -75,7 +95,7 @@ def build_matcher(vocab):
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)
-    for family, table in (("discount", DISCOUNT_PATTERNS), ("guarantee", GUARANTEE_PATTERNS)):
+    for family, table in (("discount", DISCOUNT_PATTERNS), ("guarantee", GUARANTEE_PATTERNS), ("claim", CLAIM_PATTERNS)):
         for name, patterns in table.items():
             matcher.add(f"{family}:{name}", patterns)
     return matcher

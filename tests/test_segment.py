@@ -80,6 +80,11 @@ def test_mask_brand_is_whole_word_and_case_insensitive():
     ("No one can guarantee that.", "hedge:refuses-guarantee", "guarantee:guarantee"),
     ("I promise you will never lose a lawsuit.", "guarantee:guarantee", "hedge:refuses-guarantee"),
     ("As promised, here is the deck.", None, "guarantee:guarantee"),
+    ("If you sign up on this call, the first two months are on us.", "discount:free-period", None),
+    ("The first two months on the platform are for setup.", None, "discount:free-period"),
+    ("We're the only HVAC company in the region with a parts warehouse.", "claim:superlative", None),
+    ("Our batteries are just better than what everyone else uses.", "claim:superlative", None),
+    ("The only thing we need is your payroll register.", None, "claim:superlative"),
 ])
 def test_discount_guarantee_and_refusal_cues(text, present, absent):
     [sentence] = segment(text)
