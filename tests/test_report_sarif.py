@@ -41,7 +41,7 @@ def test_valid_against_the_official_schema(project, fake_encoder):
 def test_driver_and_rule_metadata(project, fake_encoder):
     run = sarif(sample_report(project, fake_encoder))["runs"][0]
     driver = run["tool"]["driver"]
-    assert driver["name"] == "plumbline" and driver["version"] and driver["informationUri"].startswith("https://")
+    assert driver["name"] == "plumbline" and driver["version"]
     rules = {r["id"]: r for r in driver["rules"]}
     assert set(rules) >= {r.id for r in all_rules()} >= {"drift", "off-message", "discount-language"}
     drift = rules["drift"]
@@ -52,6 +52,45 @@ def test_driver_and_rule_metadata(project, fake_encoder):
     assert rules["off-message"]["defaultConfiguration"]["level"] == "error"
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+class _Metadata:
+    def __init__(self, urls):
+        self.urls = urls
+
+    def get_all(self, name):
+        return self.urls if name == "Project-URL" else None
+
+
+@pytest.mark.parametrize("urls, expected", [
+    ([], None),  # nothing declared: no informationUri rather than an invented one
+    (["Documentation, https://docs.example.org/plumbline"], None),
+    (["Homepage, https://example.org/plumbline", "Repository, https://github.com/example/plumbline"],
+     "https://github.com/example/plumbline"),
+    (["Source Code, https://git.example.org/plumbline"], "https://git.example.org/plumbline"),
+])
+def test_information_uri_is_the_declared_repository_or_absent(project, fake_encoder, monkeypatch, urls, expected):
+    import importlib.metadata
+
+    report = sample_report(project, fake_encoder)
+    monkeypatch.setattr(importlib.metadata, "metadata", lambda name: _Metadata(urls))
+    log = sarif(report)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver.get("informationUri") == expected
+    with open(os.path.join(DATA, "sarif-schema-2.1.0.json"), encoding="utf-8") as fh:
+        schema = json.load(fh)
+    assert not list(jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log))
+
+
+def test_information_uri_follows_pyproject():
+    """What this checkout's pyproject.toml declares, and nothing when it declares no [project.urls]."""
+    import tomllib
+
+    from plumbline.report.sarif import information_uri
+
+    with open(os.path.join(os.path.dirname(DATA), "..", "..", "pyproject.toml"), "rb") as fh:
+        declared = tomllib.load(fh)["project"].get("urls", {})
+    assert information_uri() in ({None} if not declared else set(declared.values()))
 
 
 def test_results_locations_and_suppressions(project, fake_encoder):

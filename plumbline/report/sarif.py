@@ -20,7 +20,8 @@ from plumbline.model import Report
 from plumbline.report import describe
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/plumbline/"
+# [project.urls] labels, in order of preference, naming where the tool's source lives
+REPOSITORY_LABELS = ("repository", "source", "source code", "code", "github", "homepage", "home")
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 FINGERPRINT = "plumbline/v1"
 SRCROOT = "%SRCROOT%"
@@ -40,9 +41,12 @@ def as_sarif(report: Report) -> dict:
         if rule_id not in ids:  # a rule no registry declares still gets a descriptor
             ids.append(rule_id)
     descriptors = [_descriptor(r) for r in rules] + [{"id": i} for i in ids[len(rules):]]
+    driver = {"name": "plumbline", "version": _version(), "semanticVersion": _version()}
+    uri = information_uri()
+    if uri:  # optional in SARIF 2.1.0: left out rather than pointing somewhere made up
+        driver["informationUri"] = uri
     run = {
-        "tool": {"driver": {"name": "plumbline", "version": _version(), "semanticVersion": _version(),
-                            "informationUri": INFORMATION_URI, "rules": descriptors}},
+        "tool": {"driver": {**driver, "rules": descriptors}},
         "invocations": [_invocation(report)],
         "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
         "results": _results(report, ids),
@@ -120,6 +124,24 @@ def _invocation(report: Report) -> dict:
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return invocation
+
+
+def information_uri() -> str | None:
+    """The repository URL plumbline's package declares (pyproject.toml [project.urls], which
+    installs as Project-URL metadata), or None when it declares none."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        entries = metadata("plumbline").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    urls = {}
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        url = url.strip()
+        if url.startswith(("https://", "http://")):
+            urls.setdefault(" ".join(label.replace("-", " ").replace("_", " ").split()).casefold(), url)
+    return next((urls[label] for label in REPOSITORY_LABELS if label in urls), None)
 
 
 def _version() -> str:
