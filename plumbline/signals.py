@@ -17,8 +17,10 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
          {"LOWER": "off"}],
     ],
     "special-price": [
-        [{"LOWER": {"IN": ["special", "exclusive", "introductory", "promotional", "promo", "intro", "sweetheart", "friends-and-family"]}},
-         {"LOWER": {"IN": ["price", "pricing", "rate", "deal", "offer", "discount", "code"]}}],
+        [{"LOWER": {"IN": ["special", "exclusive", "introductory", "promotional", "promo", "intro", "sweetheart", "friends-and-family", "launch", "loyalty"]}},
+         {"IS_ALPHA": True, "OP": "?"}, {"LOWER": {"IN": ["price", "pricing", "rate", "deal", "offer", "discount", "code"]}}],
+        [{"LOWER": "half"}, {"TEXT": "-", "OP": "?"}, {"LOWER": {"IN": ["price", "off"]}}],
+        [{"LOWER": "half-price"}],
         [{"LOWER": {"IN": ["promo", "coupon", "voucher"]}}],
         [{"LOWER": "cut"}, {"LOWER": "you"}, {"LOWER": "a"}, {"LOWER": "deal"}],
         # "for you I can do 35", "for you we could do"
@@ -33,6 +35,8 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["limited", "one-time"]}}, {"LOWER": {"IN": ["time", "offer", "deal", "-"]}}],
         [{"LOWER": "end"}, {"LOWER": "of"}, {"LOWER": {"IN": ["quarter", "month", "year"]}}, {"LOWER": {"IN": ["deal", "pricing", "price", "discount", "special"]}}],
         [{"LOWER": "only"}, {"LOWER": {"IN": ["until", "till", "through"]}}, {"ENT_TYPE": "DATE"}],
+        # "that ten percent is only good through Friday"
+        [{"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}, {"ENT_TYPE": "DATE"}],
     ],
     "free-period": [
         # "two months free", "the first month is on us" (but not "months on the platform")
@@ -44,6 +48,10 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
          {"LOWER": "the"}, {"LOWER": "house"}],
         [{"LOWER": {"IN": ["free", "complimentary"]}}, {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "quarter", "installation", "install", "upgrade", "setup", "onboarding"]}}],
         [{"LOWER": "waive"}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["fee", "fees", "cost", "costs", "charge"]}}],
+        [{"LOWER": "on"}, {"LOWER": "the"}, {"LOWER": "house"}],
+        # "at no cost for the first three months"
+        [{"LOWER": {"IN": ["free", "cost", "charge"]}}, {"LOWER": "for"}, {"LOWER": "the"}, {"LOWER": "first"}, {"LIKE_NUM": True, "OP": "?"},
+         {"LOWER": {"IN": ["month", "months", "year", "quarter", "weeks"]}}],
     ],
     "price-match": [
         [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["price", "prices", "quote", "offer", "rate", "bid"]}}],
@@ -85,6 +93,16 @@ CLAIM_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["best", "fastest", "leading", "largest", "biggest"]}}, {"LOWER": {"IN": ["in", "on"]}},
          {"LOWER": {"IN": ["the", "class", "market"]}}],
         [{"LOWER": {"IN": ["number", "no."]}}, {"LOWER": "one"}, {"LOWER": {"IN": ["provider", "company", "platform", "choice", "vendor", "rated"]}}],
+    ],
+    # Certainty no one can honestly offer, with or without the word "guarantee": "never gets
+    # denied", "simply impossible", "not a single error", "no matter how fast you grow".
+    "absolute": [
+        [{"LOWER": {"IN": ["never", "always", "impossible", "forever", "everything", "nothing"]}}],
+        [{"LOWER": {"IN": ["not", "every"]}}, {"LOWER": "single"}],
+        [{"LOWER": {"IN": ["n't", "not", "never", "no"]}}, {"IS_ALPHA": True, "OP": "{0,3}"}, {"LOWER": "a"}, {"LOWER": "single"}],
+        [{"LOWER": "no"}, {"LOWER": "matter"}],
+        [{"LOWER": "ever"}, {"LOWER": "again"}],
+        [{"LOWER": "simple"}, {"LOWER": "as"}, {"LOWER": "that"}],
     ],
 }
 

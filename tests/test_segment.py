@@ -85,6 +85,15 @@ def test_mask_brand_is_whole_word_and_case_insensitive():
     ("We're the only HVAC company in the region with a parts warehouse.", "claim:superlative", None),
     ("Our batteries are just better than what everyone else uses.", "claim:superlative", None),
     ("The only thing we need is your payroll register.", None, "claim:superlative"),
+    ("I got you special launch pricing, but it expires this Friday.", "discount:special-price", None),
+    ("And that ten percent is only good through Friday.", "discount:expiring-offer", None),
+    ("I could do the first two months at half price.", "discount:special-price", None),
+    ("Book before the holidays and December is on the house.", "discount:free-period", None),
+    ("I'll add French at no cost for the first three months.", "discount:free-period", None),
+    ("It's included at no extra cost.", None, "discount:free-period"),
+    ("We're available until Friday.", None, "discount:expiring-offer"),
+    ("A covered claim never gets denied.", "claim:absolute", None),
+    ("You won't see a single error go live.", "claim:absolute", None),
 ])
 def test_discount_guarantee_and_refusal_cues(text, present, absent):
     [sentence] = segment(text)

@@ -18,7 +18,7 @@ from plumbline.model import PlumbLine, Sentence
 FEATURES = (
     "story_max", "story_whole", "story_gap", "avoid_max", "avoid_whole", "neutral_max",
     "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
-    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee", "superlative",
+    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee", "superlative", "absolute",
     "money_or_percent", "date", "person", "mentions_brand", "we", "you",
     # words the plumb line never uses: invented features and new positioning bring new words
     "novel_share", "novel_count", "avoid_word_share",
@@ -28,7 +28,7 @@ FEATURES = (
 )
 REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
 REFERENCE_WIDTH = 7
-_N_CUES = 14
+_N_CUES = 15
 _N_LEXICAL = 3
 _REFERENCE_K = 3
 
@@ -257,6 +257,7 @@ def _cues(s: Sentence) -> list[float]:
         float(any(sig.startswith("guarantee:") for sig in s.signals)),
         float("hedge:refuses-guarantee" in s.signals),
         float("claim:superlative" in s.signals),
+        float("claim:absolute" in s.signals),
         float(bool(labels & {"MONEY", "PERCENT"})),
         float("DATE" in labels or "TIME" in labels),
         float("PERSON" in labels),
