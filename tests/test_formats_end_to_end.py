@@ -55,3 +55,14 @@ def test_sentences_quote_the_source_at_their_line_and_column(name):
         at = source[s.line - 1][s.column - 1 :]
         assert at.startswith(first_line[0]), (name, s.line, s.column, s.text)
         assert " ".join(at.split()).startswith(" ".join(first_line)[: len(" ".join(at.split()))]), (name, s.text)
+
+
+def test_transcript_annotations_are_quoted_but_not_judged_as_words(tmp_path):
+    call = tmp_path / "call.txt"
+    call.write_text("Dana: Hi Sam.\nSam: Thanks for having me [laughs] we check every release before it ships.\n"
+                    "Dana: Go on.\n", encoding="utf-8")
+    sentences = segment.segment_messages(load_path(str(call), options_from(DATA / "followup_call.txt.expected.tsv")))
+    assert [(s.line, s.column, s.text, s.embed_text) for s in sentences] == [
+        (2, 6, "Thanks for having me [laughs] we check every release before it ships.",
+         "Thanks for having me we check every release before it ships."),
+    ]

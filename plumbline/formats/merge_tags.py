@@ -21,6 +21,8 @@ Hand-written templates use bracketed placeholders (`Hi [First Name],`, `[Company
 too. Any short bracketed text starting with a letter counts (`[First Name]`, `[pain point]`,
 `[insert case study]`): in sales writing brackets are placeholders, prose uses parentheses.
 Markdown links (`[text](url)`, `[text][ref]`, `[ref]: url`), images, `[x]` and `[1]` are left alone.
+Transcript annotations (`[laughs]`, `[inaudible]`, `[crosstalk]`) and `[sic]` are removed: nobody
+said them, and a stand-in would put a word in the rep's mouth.
 
 `stand_ins` returns the replacements as edits on the original text; every newline inside a
 tag is kept, so the text keeps its line count. The loader keeps the original beside the
@@ -41,6 +43,12 @@ _VALUE = re.compile(
     r"|(?<![{\w])\{\s*(?P<t1>[A-Za-z_][\w.-]{0,60})\s*\}(?!\})"  # {first_name}
     r"|(?<![%\w])%(?P<p1>[A-Za-z][A-Za-z0-9_.]{1,40})%(?![%\w])"  # %FIRSTNAME%
     r"|(?<![!\[\]\w])\[(?P<br>[A-Za-z][\w '&/.,-]{1,80}?)\](?![(\[:])"  # [First Name]
+)
+_ANNOTATION = re.compile(
+    r"(?:long |short |brief )?(?:laugh\w*|chuckl\w*|sigh\w*|cough\w*|pause|silence|music|applause|cross ?talk"
+    r"|overtalk|overlapping(?: speech| voices)?|inaudible|unintelligible|indiscernible|(?:background )?noise"
+    r"|static|no audio|sic)",
+    re.IGNORECASE,
 )
 _DEFAULT = re.compile(r"""(?:\|\s*default\s*:?\s*|:default=)\s*["']?(?P<value>[^"'|}]*)["']?""", re.IGNORECASE)
 _DETERMINER = re.compile(r"\b(?:a|an|the|your|our|their|my|his|her|its|this|that|these|those)\s+$", re.IGNORECASE)
@@ -120,6 +128,8 @@ def _join_gap(text: str, start: int, end: int) -> str:
 def _stand_in(match: re.Match) -> str:
     raw = next(group for group in match.groups() if group is not None)
     newlines = "\n" * match.group().count("\n")  # `{\nfirst_name}`: the newline is outside the name
+    if match.group("br") is not None and _ANNOTATION.fullmatch(raw.strip()):
+        return _join_gap(match.string, match.start(), match.end()) + newlines
     return _value_for(raw, match) + newlines
 
 
