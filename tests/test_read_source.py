@@ -67,5 +67,5 @@ def test_markdown_markup_is_blanked_keeping_lines(tmp_path):
     (tmp_path / "s.md").write_text("---\ntitle: x\n---\n# Opening\n\n- **We** remove risk.\n<!-- note -->\n```\ncode\n```\n")
     [message] = load_path(str(tmp_path / "s.md"))
     lines = message.blocks[0].text.split("\n")
-    assert lines[3].strip() == "Opening" and lines[5].strip() == "We   remove risk."
+    assert lines[3] == "" and lines[5].strip() == "We   remove risk."  # a heading is a title, not speech
     assert "note" not in message.blocks[0].text and "code" not in message.blocks[0].text
