@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--batch-files", type=int, default=64)
     parser.add_argument("--workdir", help="Keep the generated messages, state and report here.")
     parser.add_argument("--json", help="Also write the measurements to this file.")
+    parser.add_argument("--judge", choices=("model", "thresholds"), default="model",
+                        help="judge, as `plumbline audit --judge` (default: the trained model)")
     args = parser.parse_args()
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench-audit-")
@@ -194,7 +196,7 @@ def main() -> None:
     started = time.perf_counter()
     plumbline = load_plumbline(PLUMBLINE)
     encoder = FakeEncoder() if args.encoder == "fake" else None
-    judge = prepare_judge(plumbline, JudgeSettings(judge="thresholds"), encoder=encoder)
+    judge = prepare_judge(plumbline, JudgeSettings(judge=args.judge), encoder=encoder)
     load_nlp(), _chunker()
     import sklearn.cluster  # noqa: F401  (themes and the map load these; count them in the baseline)
     import sklearn.decomposition  # noqa: F401
@@ -229,7 +231,7 @@ def main() -> None:
 
     result = {
         "messages": summary.messages, "files": summary.files, "sentences": summary.sentences,
-        "encoder": args.encoder, "short": args.short, "batch_files": args.batch_files,
+        "encoder": args.encoder, "judge": args.judge, "short": args.short, "batch_files": args.batch_files,
         "generate_s": round(generated, 1), "load_s": round(loaded, 1),
         "audit_s": round(audited, 1), "audit_cpu_s": round(audited_cpu, 1), "audit_and_report_s": round(total, 1),
         "load_average_at_end": os.getloadavg()[0],
