@@ -68,6 +68,16 @@ def _read(path: str, rows: int, dim: int | None = None):
     return _matrix(data, rows, dim)
 
 
+def read_checked_matrix(path: str, sha256: str, rows: int, dim: int | None = None):
+    """A float32 .npy matrix whose sha256 is known in advance (a shipped artefact), or None.
+    Same rules as a cache entry: a regular file, parsed without np.load, finite, that shape."""
+    try:
+        data = _regular_file(path, 4096 + rows * MAX_WIDTH * 4)
+    except OSError:
+        return None
+    return _matrix(data, rows, dim) if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
 def _regular_file(path: str, limit: int) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; OSError for a symlink (which
     could point anywhere), a pipe, a directory, or a file too large to be an entry."""

@@ -4,14 +4,12 @@ including the calibration temperature (fitted only on the companies in the train
 Also holds the training procedure, so `plumbline train` and `plumbline eval` cannot differ."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from plumbline.corpus import Company, load_companies, match_gold, read_gold
 from plumbline.judge import JudgeSettings, probabilities
-from dataclasses import replace
-
 from plumbline.judge.classifier import JudgeModel, fit, fit_temperature, with_temperature
 from plumbline.judge.features import REFERENCE_LABELS, REFERENCE_WIDTH, SentenceScores, pick_stories, reference_features
 from plumbline.model import LABELS
@@ -127,12 +125,12 @@ def predict(model: JudgeModel, company: CompanyData, references: list[CompanyDat
 
 
 def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[Predicted]:
-    """Probabilities for each company from a model (and temperature) that never saw it."""
-    probas = []
+    """Each company judged by a model (temperature and story context too) that never saw it."""
+    predicted = []
     for i, held in enumerate(data):
         others = data[:i] + data[i + 1:]
-        probas.append(predict(train_model(others, c), held, others))
-    return probas
+        predicted.append(predict(train_model(others, c), held, others))
+    return predicted
 
 
 def metrics(data: list[CompanyData], predicted: list[Predicted]) -> dict:

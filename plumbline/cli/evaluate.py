@@ -39,9 +39,9 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
         raise click.ClickException(str(exc)) from None
     if len(train) < 2:
         raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
-    probas = leave_one_company_out(train, c)
-    results = {"leave_one_company_out": {d.company.name: metrics([d], [p]) for d, p in zip(train, probas)}}
-    results["leave_one_company_out"]["overall"] = metrics(train, probas)
+    predicted = leave_one_company_out(train, c)
+    results = {"leave_one_company_out": {d.company.name: metrics([d], [p]) for d, p in zip(train, predicted)}}
+    results["leave_one_company_out"]["overall"] = metrics(train, predicted)
     thresholds = [Predicted(probabilities(d.scores, None, JudgeSettings(judge="thresholds")), d.scores.best_story)
                   for d in train]
     results["thresholds_baseline"] = metrics(train, thresholds)
@@ -52,9 +52,9 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
         except CORPUS_ERRORS as exc:
             raise click.ClickException(str(exc)) from None
         model = train_model(train, c)
-        held_probas = [predict(model, d, train) for d in held]
-        results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_probas)}
-        results["heldout"]["overall"] = metrics(held, held_probas)
+        held_predicted = [predict(model, d, train) for d in held]
+        results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_predicted)}
+        results["heldout"]["overall"] = metrics(held, held_predicted)
     _print_table("Leave one company out (corpus/companies)", results["leave_one_company_out"])
     _print_table("Thresholds judge, no training (corpus/companies)", {"overall": results["thresholds_baseline"]})
     if "heldout" in results:
@@ -62,7 +62,7 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     if errors_out:
         from plumbline.evaluation import misjudged
 
-        rows = misjudged(train, probas) + (misjudged(held, held_probas) if "heldout" in results else [])
+        rows = misjudged(train, predicted) + (misjudged(held, held_predicted) if "heldout" in results else [])
         with open(errors_out, "w", encoding="utf-8") as fh:
             fh.write("company\tgold\tpredicted\tconfidence\tgold_story\tpredicted_story\ttext\n")
             fh.writelines("\t".join(map(str, row)) + "\n" for row in rows)

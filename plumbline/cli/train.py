@@ -11,7 +11,7 @@ from plumbline.cli.evaluate import CORPUS_ERRORS
 
 @click.command()
 @click.option("--corpus", "corpus_dir", default="corpus", show_default=True, type=click.Path(file_okay=False), help="Corpus whose companies/ folder is the training data (heldout/ is never read).")
-@click.option("--out", "out_path", default="models/judge.json", show_default=True, type=click.Path(dir_okay=False), help="Where to write the trained judge.")
+@click.option("--out", "out_path", default="models/judge.json", show_default=True, type=click.Path(dir_okay=False), help="Where to write the trained judge (its reference vectors go beside it, as NAME.references.npy).")
 @click.option("--c", "c", type=float, default=1.0, show_default=True, help="Inverse regularisation strength.")
 @click.option("--model", "model_name", metavar="NAME|DIR", help="Embedding model the judge is trained for. [default: bundled all-MiniLM-L6-v2]")
 def train(corpus_dir, out_path, c, model_name):

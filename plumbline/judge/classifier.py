@@ -184,18 +184,15 @@ def _load_vectors(path: str, entry, references: dict) -> tuple[np.ndarray | None
     np.load, so never unpickled). A model without them is fine: they are embedded at run time."""
     if entry is None:
         return None, None
-    from plumbline.cache import _matrix, _regular_file
+    from plumbline.cache import read_checked_matrix
 
     rows = sum(len(references.get(label, ())) for label in REFERENCE_LABELS)
     if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("file", "encoder", "sha256")) \
             or os.path.basename(entry["file"]) != entry["file"]:
         raise JudgeModelError(f"{path}: reference_vectors must name a file beside the model, its encoder and sha256")
     target = os.path.join(os.path.dirname(path), entry["file"])
-    try:
-        data = _regular_file(target, 4096 + rows * 16_384 * 4)
-    except OSError as exc:
-        raise JudgeModelError(f"{target}: cannot read the judge's reference vectors: {exc}") from None
-    matrix = _matrix(data, rows, None) if hashlib.sha256(data).hexdigest() == entry["sha256"] else None
+    matrix = read_checked_matrix(target, entry["sha256"], rows)
     if matrix is None:
-        raise JudgeModelError(f"{target}: reference vectors do not match the judge model (checksum or shape); retrain or reinstall")
+        raise JudgeModelError(f"{target}: missing, or not the reference vectors this judge model records "
+                              "(checksum or shape); retrain or reinstall")
     return matrix, entry["encoder"]
