@@ -104,7 +104,7 @@ def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = Non
 def features_against(company: CompanyData, references: list[CompanyData]) -> np.ndarray:
     """The company's features with the reference block computed from other companies only."""
     vectors = {label: np.vstack([r.vectors[[i for i, g in enumerate(r.gold) if g == label]] for r in references])
-               for label in REFERENCE_LABELS}
+               for label in REFERENCE_LABELS} if references else None  # one company: no references
     features = company.scores.features.copy()
     features[:, -REFERENCE_WIDTH:] = reference_features(company.vectors, vectors)
     return features
