@@ -145,3 +145,14 @@ def test_prepare_judge_uses_shipped_vectors_instead_of_embedding(plumbline, fake
     fake_encoder.fingerprint = "onnx-int8:fake@123"
     embedded = prepare_judge(plumbline, JudgeSettings(), encoder=fake_encoder, judge_model=model, use_cache=False)
     assert np.allclose(embedded.references["aligned"], fake_encoder.encode(["a one", "a two"]))
+
+
+def test_discount_language_fires_whatever_the_label_but_not_on_a_question():
+    from plumbline.judge import findings_for
+    from plumbline.model import Judgement, Sentence
+
+    offer = Sentence("m.txt", 3, 1, "That ten percent is only good through Friday.", signals=("discount:expiring-offer",))
+    question = Sentence("m.txt", 4, 1, "Did they offer you a discount?", signals=("discount:percent-off",), is_question=True)
+    found = findings_for([Judgement(offer, "neutral", None, 0.2, 0.6), Judgement(question, "neutral", None, 0.2, 0.9)],
+                         JudgeSettings(), {})
+    assert [(f.rule, f.line) for f in found] == [("discount-language", 3)]
