@@ -156,3 +156,20 @@ def test_discount_language_fires_whatever_the_label_but_not_on_a_question():
     found = findings_for([Judgement(offer, "neutral", None, 0.2, 0.6), Judgement(question, "neutral", None, 0.2, 0.9)],
                          JudgeSettings(), {})
     assert [(f.rule, f.line) for f in found] == [("discount-language", 3)]
+
+
+def test_lexical_features_read_the_text_as_judged_not_the_template_tags(plumbline, fake_encoder, tmp_path):
+    from plumbline.formats import load_path
+    from plumbline.judge.features import FEATURES, build_index, index_texts, score_sentences
+    from plumbline.segment import segment_messages
+
+    index = build_index(plumbline, fake_encoder.encode(index_texts(plumbline)))
+    (tmp_path / "plain.txt").write_text("Acme files every tax form for you, Alex.\n")
+    (tmp_path / "tagged.txt").write_text("Acme files every tax form for you, {{ first_name }}.\n")
+    novel = FEATURES.index("novel_count")
+    counts = []
+    for name in ("plain.txt", "tagged.txt"):
+        [sentence] = segment_messages(load_path(str(tmp_path / name)), plumbline.brand_names)
+        counts.append(score_sentences([sentence], fake_encoder.encode([sentence.embed_text]), index).features[0, novel])
+    assert sentence.text.endswith("{{ first_name }}.")  # findings quote the template as written
+    assert counts[0] == counts[1]  # but "first" and "name" are not new words in what is judged

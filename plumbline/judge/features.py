@@ -51,9 +51,12 @@ def content_words(text: str) -> list[str]:
 
 
 def vocabulary(plumbline: PlumbLine, kind: str) -> frozenset[str]:
-    """Every content word the plumb line's entries of one kind use (title, body, examples)."""
+    """Every content word the plumb line's entries of one kind use (title, body, examples),
+    brand names masked as in the sentences they are compared with."""
+    from plumbline.segment import mask_brand
+
     return frozenset(w for e in plumbline.stories if e.kind == kind
-                     for w in content_words(" ".join((e.title, e.body, *e.examples))))
+                     for w in content_words(mask_brand(" ".join((e.title, e.body, *e.examples)), plumbline.brand_names)[0]))
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
 
 
 def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:
-    words = content_words(s.text)
+    words = content_words(s.embed_text)  # as judged: merge tags merged, brand names masked
     novel = sum(w not in index.story_words for w in words)
     avoid_only = sum(w in index.avoid_words and w not in index.story_words for w in words)
     return [novel / max(len(words), 1), float(novel), avoid_only / max(len(words), 1)]
