@@ -41,6 +41,25 @@ def export_dir(resolved: ResolvedModel) -> str:
     return os.path.join(cache_dir(), "onnx", f"{resolved.weights_sha256}-{RECIPE}")
 
 
+def padded_batches(tokenizer, texts: Sequence[str], batch_size: int):
+    """Token ids and attention masks (int64 arrays) in batches of similar length, so little is
+    padding; yields (row indices into texts, ids, mask)."""
+    import numpy as np
+
+    encodings = tokenizer.encode_batch(list(texts), add_special_tokens=True)
+    lengths = [len(e.ids) for e in encodings]
+    order = sorted(range(len(texts)), key=lengths.__getitem__)
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        width = lengths[rows[-1]]
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for r, i in enumerate(rows):
+            ids[r, : lengths[i]] = encodings[i].ids
+            mask[r, : lengths[i]] = 1
+        yield rows, ids, mask
+
+
 def max_seq_length(model_dir: str) -> int:
     for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
         try:
@@ -75,18 +94,8 @@ class OnnxEmbedder:
     def encode(self, texts: Sequence[str], batch_size: int = 64):
         import numpy as np
 
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            width = lengths[rows[-1]]
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                ids[r, : lengths[i]] = encodings[i].ids
-                mask[r, : lengths[i]] = 1
+        for rows, ids, mask in padded_batches(self.tokenizer, texts, batch_size):
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             out[rows] = self.session.run(None, feeds)[0]
         return out

@@ -110,21 +110,13 @@ class BertEmbedder:
     def encode(self, texts: Sequence[str], batch_size: int = 64):
         import numpy as np
 
+        from plumbline.embed_onnx import padded_batches
+
         torch = self.torch
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                rows = order[start : start + batch_size]
-                width = lengths[rows[-1]]
-                ids = torch.zeros((len(rows), width), dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for r, i in enumerate(rows):
-                    ids[r, : lengths[i]] = torch.tensor(encodings[i].ids)
-                    mask[r, : lengths[i]] = 1
-                out[rows] = self.forward(ids, mask).numpy()
+            for rows, ids, mask in padded_batches(self.tokenizer, texts, batch_size):
+                out[rows] = self.forward(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
         return out
 
     def get_sentence_embedding_dimension(self) -> int:
