@@ -9,10 +9,10 @@ finding details, speakers, errors, file paths):
 * email addresses (and what is left of one, `@acme.com`) → `[email]`;
 * phone numbers (7 to 15 digits in groups, optional +country code and (area code); not
   dates, year ranges, times or amounts of money) → `[phone]`;
-* people's names → `[name]`: every span spaCy's NER labelled PERSON in a judged sentence
-  (Sentence.entities), and every speaker's name, masked as whole words wherever they occur
-  in the report, as full names and as their single words (a first name alone is still a
-  name). Speakers become `[name]`.
+* people's names → `[name]`: every span spaCy's NER labels PERSON in a judged sentence (NER
+  runs here, on the report's sentences: segmentation does not load it), and every speaker's
+  name, masked as whole words wherever they occur in the report, as full names and as their
+  single words (a first name alone is still a name). Speakers become `[name]`.
 Paths are redacted too (a file named after a customer leaks as much as a quote); their other
 characters are kept, so a redacted report still points at the right folder and file type.
 Not masked: story titles and the plumb line (the company's own words), rule ids, numbers.
@@ -70,7 +70,9 @@ def redact_text(text: str, names: Iterable[str] = ()) -> str:
 
 
 def _known_names(report: Report) -> list[str]:
-    found: list[str] = []
+    from plumbline.segment import person_names
+
+    found: list[str] = person_names(j.sentence.text for result in report.files for j in result.judgements)
     for result in report.files:
         for j in result.judgements:
             found += [text for label, text in j.sentence.entities if label == "PERSON"]

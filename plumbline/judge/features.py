@@ -19,7 +19,7 @@ FEATURES = (
     "story_max", "story_whole", "story_gap", "avoid_max", "avoid_whole", "neutral_max",
     "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
     "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee", "superlative", "absolute",
-    "money_or_percent", "date", "person", "mentions_brand", "we", "you",
+    "money_or_percent", "date", "mentions_brand", "we", "you",
     # words the plumb line never uses: invented features and new positioning bring new words
     "novel_share", "novel_count", "avoid_word_share",
     # similarity to labelled sentences of *other* companies (the judge's reference set)
@@ -28,7 +28,7 @@ FEATURES = (
 )
 REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
 REFERENCE_WIDTH = 7
-_N_CUES = 15
+_N_CUES = 14
 _N_LEXICAL = 3
 _REFERENCE_K = 3
 
@@ -262,8 +262,7 @@ def _cues(s: Sentence) -> list[float]:
         float("claim:superlative" in s.signals),
         float("claim:absolute" in s.signals),
         float(bool(labels & {"MONEY", "PERCENT"})),
-        float("DATE" in labels or "TIME" in labels),
-        float("PERSON" in labels),
+        float("DATE" in labels),
         float(s.mentions_brand),
         float(bool(words & _WE)),
         float(bool(words & _YOU)),
