@@ -173,3 +173,17 @@ def test_lexical_features_read_the_text_as_judged_not_the_template_tags(plumblin
         counts.append(score_sentences([sentence], fake_encoder.encode([sentence.embed_text]), index).features[0, novel])
     assert sentence.text.endswith("{{ first_name }}.")  # findings quote the template as written
     assert counts[0] == counts[1]  # but "first" and "name" are not new words in what is judged
+
+
+def test_claim_cues_find_seller_add_ons_and_off_script_candour():
+    from plumbline.judge.features import claim_cues
+    from plumbline.model import Sentence
+
+    def cues(text, masked=""):
+        return claim_cues(Sentence("m.txt", 1, 1, text, masked_text=masked))
+
+    assert cues("We also run background checks for free.") == [1.0, 0.0]
+    assert cues("Acme handles your benefits as well.", masked="the company handles your benefits as well.") == [1.0, 0.0]
+    assert cues("Your accountant also asked about it.") == [0.0, 0.0]  # an add-on, but not the seller's
+    assert cues("Honestly, they will never catch up.") == [0.0, 1.0]
+    assert cues("Thanks, see you Tuesday.") == [0.0, 0.0]

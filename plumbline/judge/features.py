@@ -22,6 +22,8 @@ FEATURES = (
     "money_or_percent", "date", "mentions_brand", "we", "you",
     # words the plumb line never uses: invented features and new positioning bring new words
     "novel_share", "novel_count", "avoid_word_share",
+    # the seller adding an extra ("we also..."), a rep speaking off script ("honestly")
+    "add_on", "candour",
     # similarity to labelled sentences of *other* companies (the judge's reference set)
     "ref_aligned", "ref_off_message", "ref_drift", "ref_neutral",
     "ref_off_minus_neutral", "ref_drift_minus_neutral", "ref_aligned_minus_drift",
@@ -29,7 +31,7 @@ FEATURES = (
 REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
 REFERENCE_WIDTH = 7
 _N_CUES = 14
-_N_LEXICAL = 3
+_N_LEXICAL = 5
 _REFERENCE_K = 3
 
 
@@ -237,11 +239,27 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
     )
 
 
+_ADD_ON = re.compile(r"\b(?:also|as well|on top of that|in addition|plus we)\b", re.IGNORECASE)
+_SELLER = re.compile(r"\b(?:we|we'd|we'll|we're|we've|our|us|every (?:plan|customer|client|account|member|package)|the company)\b",
+                     re.IGNORECASE)
+_CANDOUR = re.compile(r"\b(?:honestly|frankly|to be honest|truth is|trust me|believe me|between (?:us|you and me)|"
+                      r"i(?:'d| would) bet|let's be real)\b", re.IGNORECASE)
+
+
+def claim_cues(s: Sentence) -> list[float]:
+    """[add_on, candour]. add_on: the seller adds something ("we also...", "every plan also
+    includes...", "the company handles X as well"): improvised extras and invented features
+    come this way, after the approved story has been told. candour: "honestly", "frankly",
+    "trust me" mark the rep going off script (fear, competitor-bashing, promises)."""
+    text = s.embed_text  # brand names read "the company"
+    return [float(bool(_ADD_ON.search(text) and _SELLER.search(text))), float(bool(_CANDOUR.search(text)))]
+
+
 def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:
     words = content_words(s.embed_text)  # as judged: merge tags merged, brand names masked
     novel = sum(w not in index.story_words for w in words)
     avoid_only = sum(w in index.avoid_words and w not in index.story_words for w in words)
-    return [novel / max(len(words), 1), float(novel), avoid_only / max(len(words), 1)]
+    return [novel / max(len(words), 1), float(novel), avoid_only / max(len(words), 1)] + claim_cues(s)
 
 
 _WE = {"we", "our", "us", "ours", "we're", "we've", "we'll"}
