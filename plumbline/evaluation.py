@@ -71,26 +71,31 @@ class Predicted:
 
 
 STORY_CONTEXTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+STORY_WORD_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-def stories_for(company: CompanyData, context: float) -> list[str | None]:
+def stories_for(company: CompanyData, context: float, word_weight: float = 0.0) -> list[str | None]:
     ids = company.story_ids
-    picks = pick_stories(company.scores.story_matrix, company.scores.groups, context)
+    picks = pick_stories(company.scores.story_matrix, company.scores.groups, context, company.scores.story_words,
+                         word_weight)
     return [ids[i] if ids else None for i in picks]
 
 
-def fit_story_context(data: list[CompanyData]) -> float:
-    """The neighbour weight that attributes the most labelled aligned sentences correctly."""
-    def correct(context):
-        return sum(s == gold for d in data for s, gold, label in zip(stories_for(d, context), d.gold_story, d.gold)
+def fit_story_weights(data: list[CompanyData]) -> tuple[float, float]:
+    """The (neighbour, story-word) weights that attribute the most labelled aligned sentences
+    correctly; the smaller weights on a tie."""
+    def correct(weights):
+        return sum(s == gold for d in data for s, gold, label in zip(stories_for(d, *weights), d.gold_story, d.gold)
                    if label == "aligned" and gold)
-    return max(STORY_CONTEXTS, key=lambda context: (correct(context), -context))
+    grid = [(c, w) for c in STORY_CONTEXTS for w in STORY_WORD_WEIGHTS]
+    return max(grid, key=lambda weights: (correct(weights), -weights[1], -weights[0]))
 
 
 def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = None) -> JudgeModel:
     """Fit on all companies; the temperature comes from their leave-one-company-out logits,
-    the story context weight from their labelled stories."""
-    model = replace(_fit(data, c, meta), story_context=fit_story_context(data))
+    the story attribution weights from their labelled stories."""
+    context, word_weight = fit_story_weights(data)
+    model = replace(_fit(data, c, meta), story_context=context, story_word_weight=word_weight)
     if len(data) < 2:
         return model
     logits, gold = [], []
@@ -121,11 +126,12 @@ def _fit(data: list[CompanyData], c: float, meta: dict | None = None) -> JudgeMo
 
 
 def predict(model: JudgeModel, company: CompanyData, references: list[CompanyData]) -> Predicted:
-    return Predicted(model.predict_proba(features_against(company, references)), stories_for(company, model.story_context))
+    return Predicted(model.predict_proba(features_against(company, references)), stories_for(company, model.story_context,
+                                                                                           model.story_word_weight))
 
 
 def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[Predicted]:
-    """Each company judged by a model (temperature and story context too) that never saw it."""
+    """Each company judged by a model (temperature and story weights too) that never saw it."""
     predicted = []
     for i, held in enumerate(data):
         others = data[:i] + data[i + 1:]

@@ -104,8 +104,10 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
     vectors = judge.encoder.encode([s.embed_text for s in sentences])
     if on_embedded:
         on_embedded(messages, sentences, vectors)
-    context = judge.model.story_context if judge.model is not None and judge.settings.judge == "model" else 0.0
-    scores = score_sentences(sentences, vectors, judge.index, judge.references, context)
+    trained = judge.model is not None and judge.settings.judge == "model"
+    context = judge.model.story_context if trained else 0.0
+    word_weight = judge.model.story_word_weight if trained else 0.0
+    scores = score_sentences(sentences, vectors, judge.index, judge.references, context, word_weight)
     return sentences, judge_sentences(sentences, scores, judge.model, judge.settings)
 
 

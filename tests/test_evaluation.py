@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from plumbline.evaluation import (CompanyData, Predicted, expected_calibration_error, fit_story_context, metrics,
+from plumbline.evaluation import (CompanyData, Predicted, expected_calibration_error, fit_story_weights, metrics,
                                   stories_for)
-from plumbline.judge.features import SentenceScores, pick_stories
+from plumbline.judge.features import SentenceScores, pick_stories, stem, story_terms, story_word_scores
 from plumbline.model import LABELS
 
 
@@ -21,6 +21,39 @@ def test_neighbours_in_the_same_message_break_a_near_tie_but_not_a_clear_choice(
     assert list(pick_stories(m, apart, 0.2)) == [0, 1, 0]  # another message is not a neighbour
     other_speaker = [("a", 0, "rep"), ("a", 0, "other rep"), ("b", 0, "rep")]
     assert list(pick_stories(m, other_speaker, 0.2)) == [0, 1, 0]
+
+
+def test_story_words_break_a_near_tie_only_with_weight():
+    m = np.array([[0.50, 0.49], [0.1, 0.9]])
+    words = np.array([[0.0, 1.0], [0.0, 0.0]])
+    groups = [("a", 0, None), ("b", 0, None)]
+    assert list(pick_stories(m, groups, 0.0, words, 0.0)) == [0, 1]
+    assert list(pick_stories(m, groups, 0.0, words, 0.1)) == [1, 1]
+    assert list(pick_stories(m, groups, 0.0, None, 0.1)) == [0, 1]  # no word scores: similarity alone
+
+
+def test_stem_folds_plurals_but_not_double_s():
+    assert [stem(w) for w in ("drivers", "business", "gas", "fleets", "bus")] == ["driver", "business", "gas", "fleet", "bus"]
+
+
+def test_story_terms_weigh_words_by_how_few_stories_use_them():
+    from plumbline.model import PlumbLine, Story
+
+    stories = (Story(id="a", title="Installers at night", kind="story", body="Our installers come at night.", path="a.md",
+                     examples=("Our installers come at night.",)),
+               Story(id="b", title="Fuel savings", kind="story", body="Acme cuts fuel costs at night.", path="b.md",
+                     examples=("Acme cuts fuel costs at night.",)),
+               Story(id="c", title="Night proof", kind="story", body="Fleets trust us at night.", path="c.md", examples=()),
+               Story(id="x", title="Discounts", kind="avoid", body="Never discount fuel.", path="x.md", examples=()))
+    terms = story_terms(PlumbLine(path="p", stories=stories, brand_names=("Acme",)))
+    assert len(terms) == 3  # stories only, in order
+    assert "night" not in terms[0]  # every story says it: no evidence
+    assert terms[0]["installer"] == pytest.approx(np.log(3))  # plural folded, one story of three
+    assert "acme" not in terms[1]  # brand names masked
+    scores = story_word_scores(["The installers will be there", "", "Fuel and costs"], terms)
+    assert scores.shape == (3, 3)
+    assert scores[0].argmax() == 0 and scores[0, 1] == 0 and not scores[1].any()
+    assert scores[2, 1] == pytest.approx(2 * np.log(3) / np.sqrt(2))  # fuel, cost over sqrt(2 content words)
 
 
 def test_expected_calibration_error():
@@ -59,10 +92,21 @@ def test_metrics_count_flagged_neutral_and_stories():
 def test_story_context_is_fitted_on_labelled_stories_and_stays_off_when_it_does_not_help():
     tie_broken = company(["aligned", "aligned"], ["s2", "s2"], [[0.50, 0.49], [0.1, 0.9]], [("m", 0, None)] * 2)
     assert stories_for(tie_broken, 0.0) == ["s1", "s2"]
-    assert fit_story_context([tie_broken]) > 0
-    assert stories_for(tie_broken, fit_story_context([tie_broken])) == ["s2", "s2"]
+    context, word_weight = fit_story_weights([tie_broken])
+    assert context > 0 and word_weight == 0.0  # no word scores: the smallest word weight on the tie
+    assert stories_for(tie_broken, context) == ["s2", "s2"]
     independent = company(["aligned", "aligned"], ["s1", "s2"], [[0.50, 0.49], [0.1, 0.9]], [("m", 0, None)] * 2)
-    assert fit_story_context([independent]) == 0.0
+    assert fit_story_weights([independent]) == (0.0, 0.0)
+
+
+def test_story_word_weight_is_fitted_when_the_words_decide():
+    apart = [("m", 0, None), ("n", 0, None)]
+    d = company(["aligned", "aligned"], ["s2", "s2"], [[0.50, 0.49], [0.1, 0.9]], apart)
+    d.scores = SentenceScores(d.scores.features, d.scores.best_story, d.scores.story_score, d.scores.best_avoid,
+                              d.scores.avoid_score, d.scores.story_matrix, d.scores.groups, np.array([[0.0, 0.5], [0.0, 0.0]]))
+    context, word_weight = fit_story_weights([d])
+    assert context == 0.0 and word_weight > 0
+    assert stories_for(d, context, word_weight) == ["s2", "s2"]
 
 
 @pytest.fixture(scope="module")

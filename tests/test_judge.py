@@ -75,6 +75,9 @@ def test_model_roundtrip_and_calibration(tmp_path):
     lambda r: r.update(features=r["features"][:-1]),
     lambda r: r.update(coef=[[float("nan")] * len(FEATURES)] * len(LABELS)),
     lambda r: r.update(temperature=-1),
+    lambda r: r.update(story_word_weight=-0.1),
+    lambda r: r.update(story_word_weight="lots"),
+    lambda r: r.update(story_word_weight=float("nan")),
 ])
 def test_invalid_model_files_are_rejected(tmp_path, mutate):
     model = fit(np.random.default_rng(1).normal(size=(40, len(FEATURES))), list(LABELS) * 10)
@@ -84,6 +87,19 @@ def test_invalid_model_files_are_rejected(tmp_path, mutate):
     (tmp_path / "m.json").write_text(json.dumps(record))
     with pytest.raises(JudgeModelError):
         load(str(tmp_path / "m.json"))
+
+
+def test_story_word_weight_is_saved_and_older_models_load_with_it_off(tmp_path):
+    from dataclasses import replace
+
+    model = replace(fit(np.random.default_rng(1).normal(size=(40, len(FEATURES))), list(LABELS) * 10),
+                    story_context=0.2, story_word_weight=0.3)
+    save(model, str(tmp_path / "m.json"))
+    assert load(str(tmp_path / "m.json")).story_word_weight == 0.3
+    record = json.loads((tmp_path / "m.json").read_text())
+    del record["story_word_weight"]
+    (tmp_path / "m.json").write_text(json.dumps(record))
+    assert load(str(tmp_path / "m.json")).story_word_weight == 0.0
 
 
 def test_every_rule_documents_a_bad_and_a_good_example():

@@ -39,6 +39,7 @@ class JudgeModel:
     reference_vectors: np.ndarray | None = None
     reference_encoder: str | None = None
     story_context: float = 0.0  # weight of neighbouring sentences in story attribution (features.pick_stories)
+    story_word_weight: float = 0.0  # weight of words only some stories use (features.story_word_scores)
 
     def reference_matrices(self, fingerprint: str) -> dict | None:
         """label -> shipped reference vectors, if they are what this encoder would compute."""
@@ -128,6 +129,7 @@ def save(model: JudgeModel, path: str) -> None:
         "intercept": model.intercept.round(8).tolist(),
         "temperature": round(model.temperature, 6),
         "story_context": round(model.story_context, 6),
+        "story_word_weight": round(model.story_word_weight, 6),
         "meta": model.meta,
         "references": {label: list(texts) for label, texts in model.references.items()},
     }
@@ -159,6 +161,7 @@ def load(path: str) -> JudgeModel:
         arrays = {k: np.asarray(record[k], dtype=np.float64) for k in ("mean", "scale", "coef", "intercept")}
         temperature = float(record["temperature"])
         story_context = float(record.get("story_context", 0.0))
+        story_word_weight = float(record.get("story_word_weight", 0.0))  # older models: off
     except (KeyError, TypeError, ValueError):
         raise JudgeModelError(f"{path}: judge model is missing or has malformed numbers") from None
     n_f, n_c = len(FEATURES), len(LABELS)
@@ -168,6 +171,8 @@ def load(path: str) -> JudgeModel:
         raise JudgeModelError(f"{path}: judge model arrays have the wrong shape or non-finite values")
     if not 0.0 <= story_context <= 1.0:
         raise JudgeModelError(f"{path}: story_context must be between 0 and 1")
+    if not 0.0 <= story_word_weight <= 1.0:
+        raise JudgeModelError(f"{path}: story_word_weight must be between 0 and 1")
     references = record.get("references") or {}
     if not isinstance(references, dict) or not all(
             label in LABELS and isinstance(texts, list) and all(isinstance(t, str) for t in texts)
@@ -176,7 +181,8 @@ def load(path: str) -> JudgeModel:
     references = {k: tuple(v) for k, v in references.items()}
     vectors, encoder = _load_vectors(path, record.get("reference_vectors"), references)
     return JudgeModel(LABELS, FEATURES, arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"],
-                      temperature, dict(record.get("meta") or {}), references, vectors, encoder, story_context)
+                      temperature, dict(record.get("meta") or {}), references, vectors, encoder, story_context,
+                      story_word_weight)
 
 
 def _load_vectors(path: str, entry, references: dict) -> tuple[np.ndarray | None, str | None]:

@@ -61,6 +61,39 @@ def vocabulary(plumbline: PlumbLine, kind: str) -> frozenset[str]:
                      for w in content_words(mask_brand(" ".join((e.title, e.body, *e.examples)), plumbline.brand_names)[0]))
 
 
+def stem(word: str) -> str:
+    """A plural's singular, crudely ("drivers" -> "driver", not "business"): enough for a
+    sentence and a story to share a word however each inflects it."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def story_terms(plumbline: PlumbLine) -> tuple[dict[str, float], ...]:
+    """Per story (in plumb-line order): its stemmed content words, each weighted log(n / df),
+    df the number of the company's stories that use it. A word only one story uses is strong
+    evidence for that story; a word every story uses weighs nothing."""
+    from plumbline.segment import mask_brand
+
+    sets = [{stem(w) for w in content_words(mask_brand(" ".join((e.title, e.body, *e.examples)), plumbline.brand_names)[0])}
+            for e in plumbline.stories if e.kind == "story"]
+    df: dict[str, int] = {}
+    for words in sets:
+        for w in words:
+            df[w] = df.get(w, 0) + 1
+    return tuple({w: math.log(len(sets) / df[w]) for w in words if df[w] < len(sets)} for words in sets)
+
+
+def story_word_scores(texts: list[str], terms: tuple[dict[str, float], ...]) -> np.ndarray:
+    """(n, n_stories): the summed weights of the story words each text uses, over the square
+    root of how many content words it has (a long sentence does not win by length alone)."""
+    out = np.zeros((len(texts), len(terms)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        words = {stem(w) for w in content_words(text)}
+        if words:
+            for j, weights in enumerate(terms):
+                out[i, j] = sum(weights.get(w, 0.0) for w in words) / math.sqrt(len(words))
+    return out
+
+
 @dataclass(frozen=True)
 class PlumbLineIndex:
     """The plumb line embedded once: exemplar rows and which entry each row belongs to."""
@@ -78,6 +111,7 @@ class PlumbLineIndex:
     avoid_baseline: float
     story_words: frozenset[str] = frozenset()
     avoid_words: frozenset[str] = frozenset()
+    story_terms: tuple = ()  # per story: distinctive stemmed word -> weight (see story_terms)
 
 
 def index_texts(plumbline: PlumbLine) -> list[str]:
@@ -122,6 +156,7 @@ def build_index(plumbline: PlumbLine, vectors: np.ndarray) -> PlumbLineIndex:
         avoid_baseline=float(_best(neutral, avoid_rows).mean()) if len(avoid_rows) else 0.0,
         story_words=vocabulary(plumbline, "story"),
         avoid_words=vocabulary(plumbline, "avoid"),
+        story_terms=story_terms(plumbline),
     )
 
 
@@ -151,17 +186,22 @@ class SentenceScores:
     avoid_score: np.ndarray
     story_matrix: np.ndarray | None = None  # (n, n_stories): best exemplar + whole-story similarity
     groups: tuple = ()  # (path, message, speaker) of each sentence: who said it where
+    story_words: np.ndarray | None = None  # (n, n_stories): story_word_scores, same columns as story_matrix
 
 
-def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0) -> np.ndarray:
-    """The story each sentence tells: its own best match, nudged by `context` times how the
-    sentences said just before and after it by the same speaker in the same message lean.
+def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0,
+                 story_words: np.ndarray | None = None, word_weight: float = 0.0) -> np.ndarray:
+    """The story each sentence tells: its own best match (similarity plus `word_weight` times
+    the story words it uses), nudged by `context` times how the sentences said just before and
+    after it by the same speaker in the same message lean.
 
     Reps tell a story over several sentences, and stories overlap ("we contain attacks fast"
-    and "proof: minutes, not days"); the neighbours break such ties. `context` is fitted by
-    `plumbline train` (0 turns it off)."""
+    and "proof: minutes, not days"); the neighbours and the words only one story uses break
+    such ties. Both weights are fitted by `plumbline train` (0 turns each off)."""
     if len(story_matrix) == 0 or story_matrix.shape[1] == 0:
         return np.zeros(len(story_matrix), dtype=int)
+    if word_weight and story_words is not None:
+        story_matrix = story_matrix + word_weight * story_words
     if not context:
         return story_matrix.argmax(axis=1)
     centred = story_matrix - story_matrix.mean(axis=1, keepdims=True)
@@ -197,14 +237,17 @@ def reference_features(vectors: np.ndarray, references: dict | None) -> np.ndarr
 
 
 def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex,
-                    references: dict | None = None, story_context: float = 0.0) -> SentenceScores:
+                    references: dict | None = None, story_context: float = 0.0,
+                    story_word_weight: float = 0.0) -> SentenceScores:
     per_story = _per_entry_best(vectors, index.story_rows, index.story_owner, len(index.story_ids))
     per_avoid = _per_entry_best(vectors, index.avoid_rows, index.avoid_owner, len(index.avoid_ids))
     whole_story = vectors @ index.story_whole.T if len(index.story_whole) else np.zeros((len(vectors), 1))
     whole_avoid = vectors @ index.avoid_whole.T if len(index.avoid_whole) else np.zeros((len(vectors), 1))
     groups = tuple((s.path, s.message_index, s.speaker) for s in sentences)
     story_matrix = (per_story + whole_story) if index.story_ids else np.zeros((len(vectors), 0), dtype=np.float32)
-    story_pick = pick_stories(story_matrix, groups, story_context)
+    story_words = story_word_scores([s.embed_text for s in sentences], index.story_terms) \
+        if index.story_ids and index.story_terms else np.zeros_like(story_matrix)
+    story_pick = pick_stories(story_matrix, groups, story_context, story_words, story_word_weight)
     avoid_pick = per_avoid.argmax(axis=1)
     story_max, avoid_max = per_story.max(axis=1), per_avoid.max(axis=1)
     ordered = np.sort(per_story, axis=1)
@@ -236,6 +279,7 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         avoid_score=avoid_max if index.avoid_ids else np.zeros(len(vectors)),
         story_matrix=story_matrix,
         groups=groups,
+        story_words=story_words,
     )
 
 
