@@ -52,13 +52,18 @@ def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in stop]
 
 
-def vocabulary(plumbline: PlumbLine, kind: str) -> frozenset[str]:
-    """Every content word the plumb line's entries of one kind use (title, body, examples),
-    brand names masked as in the sentences they are compared with."""
+def entry_words(plumbline: PlumbLine, kind: str) -> list[list[str]]:
+    """The content words of each entry of one kind (title, body, examples), brand names masked
+    as in the sentences they are compared with."""
     from plumbline.segment import mask_brand
 
-    return frozenset(w for e in plumbline.stories if e.kind == kind
-                     for w in content_words(mask_brand(" ".join((e.title, e.body, *e.examples)), plumbline.brand_names)[0]))
+    return [content_words(mask_brand(" ".join((e.title, e.body, *e.examples)), plumbline.brand_names)[0])
+            for e in plumbline.stories if e.kind == kind]
+
+
+def vocabulary(plumbline: PlumbLine, kind: str) -> frozenset[str]:
+    """Every content word the plumb line's entries of one kind use."""
+    return frozenset(w for words in entry_words(plumbline, kind) for w in words)
 
 
 def stem(word: str) -> str:
@@ -71,10 +76,7 @@ def story_terms(plumbline: PlumbLine) -> tuple[dict[str, float], ...]:
     """Per story (in plumb-line order): its stemmed content words, each weighted log(n / df),
     df the number of the company's stories that use it. A word only one story uses is strong
     evidence for that story; a word every story uses weighs nothing."""
-    from plumbline.segment import mask_brand
-
-    sets = [{stem(w) for w in content_words(mask_brand(" ".join((e.title, e.body, *e.examples)), plumbline.brand_names)[0])}
-            for e in plumbline.stories if e.kind == "story"]
+    sets = [{stem(w) for w in words} for words in entry_words(plumbline, "story")]
     df: dict[str, int] = {}
     for words in sets:
         for w in words:
