@@ -203,3 +203,35 @@ def test_claim_cues_find_seller_add_ons_and_off_script_candour():
     assert cues("Your accountant also asked about it.") == [0.0, 0.0]  # an add-on, but not the seller's
     assert cues("Honestly, they will never catch up.") == [0.0, 1.0]
     assert cues("Thanks, see you Tuesday.") == [0.0, 0.0]
+
+
+def test_context_cues_find_competitors_fear_paperwork_and_headings():
+    from plumbline.judge.features import context_cues
+    from plumbline.model import Sentence
+
+    def cues(text):
+        return context_cues(Sentence("m.txt", 1, 1, text))
+
+    assert cues("Your current vendor's support is a call center reading from a script.") == [1.0, 0.0, 0.0, 0.0]
+    assert cues("Unlike VetStack, we keep your data.")[0] == 1.0
+    assert cues("Most contractors out there just cash the check.")[0] == 1.0
+    assert cues("Our current plan covers that.")[0] == 0.0  # the seller's own, not a competitor
+    assert cues("Six in ten companies that get breached shut their doors within the year.")[1] == 1.0
+    assert cues("Every week you wait is another week you're exposed.")[1] == 1.0
+    assert cues("We clean the filters every visit.")[1] == 0.0
+    assert cues("The revised quote is attached.")[2] == 1.0
+    assert cues("I'll put a quote together for three doctors.")[2] == 1.0
+    assert cues("A quote from us covers the install.")[2] == 0.0  # a document, but no follow-up by the rep
+    assert cues("Partnerships, Tessellate Translate") == [0.0, 0.0, 0.0, 1.0]
+    assert cues("Subject: Options for Bramble Labs as you go hybrid")[3] == 1.0
+    assert cues("Dana Ruiz | account executive at the company")[3] == 1.0
+    assert cues("Our Team Covers It.")[3] == 0.0  # closing punctuation: a sentence, not a heading
+    assert cues("we handle the filings for you and answer notices")[3] == 0.0
+
+
+def test_is_heading_handles_empty_and_long_lines():
+    from plumbline.judge.features import is_heading
+
+    assert is_heading("—")  # no words at all: not a sentence a rep says
+    assert not is_heading("Acme Payroll Runs Your Whole Back Office For You Every Single Week")  # more than eight words
+    assert is_heading("Re: Thursday")
