@@ -201,6 +201,8 @@ def test_claim_cues_find_seller_add_ons_and_off_script_candour():
     assert cues("We also run background checks for free.") == [1.0, 0.0]
     assert cues("Acme handles your benefits as well.", masked="the company handles your benefits as well.") == [1.0, 0.0]
     assert cues("Your accountant also asked about it.") == [0.0, 0.0]  # an add-on, but not the seller's
+    assert cues("I've also attached our standard membership agreement.") == [0.0, 0.0]  # the rep's errand
+    assert cues("We also include our standard membership agreement.") == [1.0, 0.0]
     assert cues("Honestly, they will never catch up.") == [0.0, 1.0]
     assert cues("Thanks, see you Tuesday.") == [0.0, 0.0]
 

@@ -294,13 +294,20 @@ _CANDOUR = re.compile(r"\b(?:honestly|frankly|to be honest|truth is|trust me|bel
                       r"i(?:'d| would) bet|let's be real)\b", re.IGNORECASE)
 
 
+# "I've also attached our report", "I'll also send the plan": the rep's own errand, not an extra
+# the company offers (the promo or freebie such a sentence may carry has cues of its own)
+_REP_ALSO = re.compile(r"\bI(?:'ve|'ll| have| will| had)? also\b")
+
+
 def claim_cues(s: Sentence) -> list[float]:
     """[add_on, candour]. add_on: the seller adds something ("we also...", "every plan also
     includes...", "the company handles X as well"): improvised extras and invented features
-    come this way, after the approved story has been told. candour: "honestly", "frankly",
+    come this way, after the approved story has been told; "I've also attached..." is the
+    rep's errand and does not count. candour: "honestly", "frankly",
     "trust me" mark the rep going off script (fear, competitor-bashing, promises)."""
     text = s.embed_text  # brand names read "the company"
-    return [float(bool(_ADD_ON.search(text) and _SELLER.search(text))), float(bool(_CANDOUR.search(text)))]
+    add_on = _ADD_ON.search(text) and _SELLER.search(text) and not _REP_ALSO.search(text)
+    return [float(bool(add_on)), float(bool(_CANDOUR.search(text)))]
 
 
 def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:
