@@ -192,7 +192,7 @@ def test_lexical_features_read_the_text_as_judged_not_the_template_tags(plumblin
 
 
 def test_claim_cues_find_seller_add_ons_and_off_script_candour():
-    from plumbline.judge.features import claim_cues
+    from plumbline.judge.phrases import claim_cues
     from plumbline.model import Sentence
 
     def cues(text, masked=""):
@@ -208,7 +208,7 @@ def test_claim_cues_find_seller_add_ons_and_off_script_candour():
 
 
 def test_context_cues_find_competitors_fear_paperwork_and_headings():
-    from plumbline.judge.features import context_cues
+    from plumbline.judge.phrases import context_cues
     from plumbline.model import Sentence
 
     def cues(text):
@@ -232,8 +232,18 @@ def test_context_cues_find_competitors_fear_paperwork_and_headings():
 
 
 def test_is_heading_handles_empty_and_long_lines():
-    from plumbline.judge.features import is_heading
+    from plumbline.judge.phrases import is_heading
 
     assert is_heading("—")  # no words at all: not a sentence a rep says
     assert not is_heading("Acme Payroll Runs Your Whole Back Office For You Every Single Week")  # more than eight words
     assert is_heading("Re: Thursday")
+
+
+def test_fear_words_the_stories_use_are_not_fear():
+    from plumbline.judge.phrases import context_cues
+    from plumbline.model import Sentence
+
+    said = Sentence("m.txt", 1, 1, "Once you count the late-filing penalties, the yearly bill ends up lower.")
+    assert context_cues(said)[1] == 1.0
+    assert context_cues(said, frozenset({"penalties", "filing"}))[1] == 0.0  # the total-cost story's own words
+    assert context_cues(Sentence("m.txt", 1, 1, "They went out of business after one breach."), frozenset({"breach"}))[1] == 1.0
