@@ -76,7 +76,7 @@ STORY_WORD_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 def stories_for(company: CompanyData, context: float, word_weight: float = 0.0) -> list[str | None]:
     ids = company.story_ids
-    picks = pick_stories(company.scores.story_matrix, company.scores.groups, context, company.scores.story_words,
+    picks = pick_stories(company.scores.story_matrix, company.scores.groups, context, company.scores.word_matrix,
                          word_weight)
     return [ids[i] if ids else None for i in picks]
 

@@ -191,11 +191,11 @@ class SentenceScores:
     avoid_score: np.ndarray
     story_matrix: np.ndarray | None = None  # (n, n_stories): best exemplar + whole-story similarity
     groups: tuple = ()  # (path, message, speaker) of each sentence: who said it where
-    story_words: np.ndarray | None = None  # (n, n_stories): story_word_scores, same columns as story_matrix
+    word_matrix: np.ndarray | None = None  # (n, n_stories): story_word_scores, same columns as story_matrix
 
 
 def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0,
-                 story_words: np.ndarray | None = None, word_weight: float = 0.0) -> np.ndarray:
+                 word_matrix: np.ndarray | None = None, word_weight: float = 0.0) -> np.ndarray:
     """The story each sentence tells: its own best match (similarity plus `word_weight` times
     the story words it uses), nudged by `context` times how the sentences said just before and
     after it by the same speaker in the same message lean.
@@ -205,8 +205,8 @@ def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0,
     such ties. Both weights are fitted by `plumbline train` (0 turns each off)."""
     if len(story_matrix) == 0 or story_matrix.shape[1] == 0:
         return np.zeros(len(story_matrix), dtype=int)
-    if word_weight and story_words is not None:
-        story_matrix = story_matrix + word_weight * story_words
+    if word_weight and word_matrix is not None:
+        story_matrix = story_matrix + word_weight * word_matrix
     if not context:
         return story_matrix.argmax(axis=1)
     centred = story_matrix - story_matrix.mean(axis=1, keepdims=True)
@@ -250,9 +250,9 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
     whole_avoid = vectors @ index.avoid_whole.T if len(index.avoid_whole) else np.zeros((len(vectors), 1))
     groups = tuple((s.path, s.message_index, s.speaker) for s in sentences)
     story_matrix = (per_story + whole_story) if index.story_ids else np.zeros((len(vectors), 0), dtype=np.float32)
-    story_words = story_word_scores([s.embed_text for s in sentences], index.story_terms) \
+    word_matrix = story_word_scores([s.embed_text for s in sentences], index.story_terms) \
         if index.story_ids and index.story_terms else np.zeros_like(story_matrix)
-    story_pick = pick_stories(story_matrix, groups, story_context, story_words, story_word_weight)
+    story_pick = pick_stories(story_matrix, groups, story_context, word_matrix, story_word_weight)
     avoid_pick = per_avoid.argmax(axis=1)
     story_max, avoid_max = per_story.max(axis=1), per_avoid.max(axis=1)
     ordered = np.sort(per_story, axis=1)
@@ -284,7 +284,7 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         avoid_score=avoid_max if index.avoid_ids else np.zeros(len(vectors)),
         story_matrix=story_matrix,
         groups=groups,
-        story_words=story_words,
+        word_matrix=word_matrix,
     )
 
 
@@ -292,7 +292,8 @@ def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:
     words = content_words(s.embed_text)  # as judged: merge tags merged, brand names masked
     novel = sum(w not in index.story_words for w in words)
     avoid_only = sum(w in index.avoid_words and w not in index.story_words for w in words)
-    return [novel / max(len(words), 1), float(novel), avoid_only / max(len(words), 1)] + claim_cues(s) + context_cues(s, index.story_words)
+    lexical = [novel / max(len(words), 1), float(novel), avoid_only / max(len(words), 1)]
+    return lexical + claim_cues(s) + context_cues(s, index.story_words)
 
 
 _WE = {"we", "our", "us", "ours", "we're", "we've", "we'll"}
