@@ -182,28 +182,20 @@ def _refused(span, start: int, end: int) -> bool:
 
 def cues(span, matcher) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """The pattern names found in a spaCy span, e.g. ("discount:percent-off", "entity:PERCENT"),
-    and its entities as (label, text), longest first where two overlap."""
+    and its entities as (label, text) in text order, the longest winning where two overlap."""
+    from spacy.tokens import Span
+    from spacy.util import filter_spans
+
     vocab = matcher.vocab  # names live in the matcher's store, whichever pipeline made the doc
     found = set()
     entities = []
     for match_id, start, end in matcher(span):
         name = vocab.strings[match_id]
         if name.startswith("entity:"):
-            entities.append((start, end, name[len("entity:"):]))
-        elif not _as_promised(span, start):
-            name = "hedge:refuses-guarantee" if _refused(span, start, end) else name
-        else:
+            entities.append(Span(span.doc, span.start + start, span.start + end, label=name[len("entity:"):]))
+        elif _as_promised(span, start):
             continue
+        elif _refused(span, start, end):
+            name = "hedge:refuses-guarantee"
         found.add(name)
-    return tuple(sorted(found)), _longest(span, entities)
-
-
-def _longest(span, matches: list[tuple[int, int, str]]) -> tuple[tuple[str, str], ...]:
-    """Non-overlapping entities in text order, the longest match winning an overlap."""
-    taken: set[int] = set()
-    kept = []
-    for start, end, label in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):
-        if taken.isdisjoint(range(start, end)):
-            taken.update(range(start, end))
-            kept.append((start, label, span[start:end].text))
-    return tuple((label, text) for _, label, text in sorted(kept))
+    return tuple(sorted(found)), tuple((e.label_, e.text) for e in filter_spans(entities))
