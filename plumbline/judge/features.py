@@ -27,6 +27,9 @@ FEATURES = (
     "add_on", "candour",
     # knocking the competition, fear of loss, paperwork follow-ups, subject and signature lines
     "competitor", "fear", "paperwork", "heading",
+    # how the same speaker's sentences just before and after lean: a pitch runs over several
+    # sentences, so a line inside a discount pitch or a story reads differently from one alone
+    "context_story", "context_avoid", "no_context",
     # similarity to labelled sentences of *other* companies (the judge's reference set)
     "ref_aligned", "ref_off_message", "ref_drift", "ref_neutral",
     "ref_off_minus_neutral", "ref_drift_minus_neutral", "ref_aligned_minus_drift",
@@ -194,6 +197,29 @@ class SentenceScores:
     word_matrix: np.ndarray | None = None  # (n, n_stories): story_word_scores, same columns as story_matrix
 
 
+def neighbour_pairs(groups) -> list[tuple[int, int]]:
+    """(i, j) for consecutive sentences j < i said by the same speaker in the same message."""
+    pairs, previous = [], {}
+    for i, group in enumerate(groups):
+        if group in previous:
+            pairs.append((i, previous[group]))
+        previous[group] = i
+    return pairs
+
+
+def neighbour_mean(values: np.ndarray, groups) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's mean of `values` over its neighbours (see neighbour_pairs), and whether it has any."""
+    total = np.zeros_like(values, dtype=np.float32)
+    count = np.zeros(len(values), dtype=np.float32)
+    for i, j in neighbour_pairs(groups):
+        total[i] += values[j]
+        total[j] += values[i]
+        count[i] += 1
+        count[j] += 1
+    shape = (-1,) + (1,) * (values.ndim - 1)
+    return total / np.maximum(count, 1).reshape(shape), count > 0
+
+
 def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0,
                  word_matrix: np.ndarray | None = None, word_weight: float = 0.0) -> np.ndarray:
     """The story each sentence tells: its own best match (similarity plus `word_weight` times
@@ -211,13 +237,9 @@ def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0,
         return story_matrix.argmax(axis=1)
     centred = story_matrix - story_matrix.mean(axis=1, keepdims=True)
     lean = np.zeros_like(story_matrix)
-    previous: dict = {}
-    for i, group in enumerate(groups):
-        j = previous.get(group)
-        if j is not None:
-            lean[i] += centred[j]
-            lean[j] += centred[i]
-        previous[group] = i
+    for i, j in neighbour_pairs(groups):
+        lean[i] += centred[j]
+        lean[j] += centred[i]
     return (story_matrix + context * lean).argmax(axis=1)
 
 
@@ -271,10 +293,13 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         "story_minus_neutral": story_max - neutral_max,
         "avoid_minus_neutral": avoid_max - neutral_max,
     }
+    lean, has_neighbour = neighbour_mean(
+        np.column_stack([columns["story_minus_neutral"], columns["avoid_minus_neutral"]]), groups)
+    context = np.column_stack([lean, ~has_neighbour]).reshape(len(sentences), 3)
     cue_columns = np.array([_cues(s) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_CUES)
     lexical = np.array([_lexical(s, index) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_LEXICAL)
     features = np.column_stack([columns[name] for name in FEATURES[:11]]
-                               + [cue_columns, lexical, reference_features(vectors, references)])
+                               + [cue_columns, lexical, context, reference_features(vectors, references)])
     features = features.astype(np.float32)
     return SentenceScores(
         features=features,
