@@ -30,6 +30,8 @@ _SHORT_LINE_WORDS = 6
 # labelled corpus, 2 of 1,736 rep sentences are longer and have none (docs/performance.md).
 SHORT_SENTENCE = 12
 _ALNUM = re.compile(r"\w")
+_CONTINUATION = {",", ";", ".", ")", "]"}  # no sentence opens with these
+_LIST_MARKER = re.compile(r"(?:\d{1,2}|[a-zA-Z])[.)]")  # "1.", "2)", "b." on their own
 _SPACES = re.compile(r"\s+")
 VERB_POS = ("VERB", "AUX")
 # Penn tags the attribute_ruler maps to VERB/AUX (en_core_web_sm 3.x); checked at load.
@@ -253,7 +255,7 @@ def parse_units(units: list[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> dic
     with nlp.select_pipes(enable=split):
         for text, doc in zip(distinct, nlp.pipe(distinct, batch_size=256)):
             found = parsed[text] = []
-            for sent in doc.sents:
+            for sent in sentence_spans(doc):
                 raw = sent.text.strip()
                 if not _ALNUM.search(raw):
                     continue
@@ -271,6 +273,26 @@ def parse_units(units: list[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> dic
     for (text, index, _), doc in zip(short, docs):
         parsed[text][index] = replace(parsed[text][index], has_verb=has_verb(doc[:]))
     return {text: tuple(found) for text, found in parsed.items()}
+
+
+def sentence_spans(doc) -> list:
+    """doc.sents, mended where the splitter cuts inside a sentence: a piece that opens with a
+    comma, semicolon or closing bracket continues the one before ("Uh" | ", well, it's a
+    partner fleet"), and a lone list marker ("1.") opens the one after."""
+    bounds: list[list[int]] = []
+    marker = None  # start of a list marker waiting for its item
+    for sent in doc.sents:
+        start = sent.start if marker is None else marker
+        marker = None
+        if bounds and doc[sent.start].text in _CONTINUATION:
+            bounds[-1][1] = sent.end
+        elif _LIST_MARKER.fullmatch(sent.text.strip()):
+            marker = start
+        else:
+            bounds.append([start, sent.end])
+    if marker is not None:
+        bounds.append([marker, len(doc)])
+    return [doc[start:end] for start, end in bounds]
 
 
 def segment_messages(

@@ -70,8 +70,17 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["month", "months", "year", "quarter"]}}, {"LOWER": {"IN": ["are", "is"]}, "OP": "?"}, {"LOWER": "on"},
          {"LOWER": "the"}, {"LOWER": "house"}],
         [{"LOWER": {"IN": ["free", "complimentary"]}}, {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["month", "months", "year", "quarter", "installation", "install", "upgrade", "setup", "onboarding"]}}],
-        [{"LOWER": "waive"}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["fee", "fees", "cost", "costs", "charge"]}}],
+        # "waive the first quarter's service fees", "I'll waive the first two months", "the fee is waived"
+        [{"LOWER": {"IN": ["waive", "waived", "waiving"]}}, {"OP": "{0,4}"},
+         {"LOWER": {"IN": ["fee", "fees", "cost", "costs", "charge", "charges", "month", "months", "quarter"]}}],
+        [{"LOWER": {"IN": ["fee", "fees", "charge", "charges"]}}, {"LOWER": {"IN": ["is", "are", "get", "gets"]}, "OP": "?"},
+         {"LOWER": "waived"}],
         [{"LOWER": "on"}, {"LOWER": "the"}, {"LOWER": "house"}],
+        # "the first four totes are on us.", "that's on me": the freebie closes the clause
+        # ("it's on us to fix" and "on us for ten years" are warranties, not gifts)
+        [{"LOWER": {"IN": ["is", "are", "'s", "'re"]}}, {"LOWER": "on"}, {"LOWER": {"IN": ["us", "me"]}}, {"IS_PUNCT": True}],
+        # "I'll throw in three months of Flex": a concession to close
+        [{"LOWER": {"IN": ["throw", "throwing", "threw"]}}, {"LOWER": "in"}],
         # "at no cost for the first three months"
         [{"LOWER": {"IN": ["free", "cost", "charge"]}}, {"LOWER": "for"}, {"LOWER": "the"}, {"LOWER": "first"}, {"LIKE_NUM": True, "OP": "?"},
          {"LOWER": {"IN": ["month", "months", "year", "quarter", "weeks"]}}],
@@ -79,6 +88,12 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
     "price-match": [
         [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["price", "prices", "quote", "offer", "rate", "bid"]}}],
         [{"LOWER": "price"}, {"LOWER": {"IN": ["match", "matching"]}}],
+        # "forward me their pricing and I'll come in under it", "I'll get under it"
+        [{"LOWER": {"IN": ["come", "get", "go"]}}, {"LOWER": "in", "OP": "?"}, {"LOWER": "under"},
+         {"LOWER": {"IN": ["it", "that", "them", "theirs", "their", "his", "hers", "any", "whatever"]}}],
+        # "priced every line below what Hydro-Tek charges you"
+        [{"LOWER": {"IN": ["below", "under"]}}, {"LOWER": "what"}, {"IS_ALPHA": True, "OP": "{1,4}"},
+         {"LOWER": {"IN": ["charges", "charge", "charging", "charged", "quoted", "quotes", "bills", "billed"]}}],
         [{"LOWER": "price"}, {"TEXT": "-"}, {"LOWER": {"IN": ["match", "matching"]}}],
         [{"LOWER": {"IN": ["match", "beat"]}}, {"LOWER": {"IN": ["it", "that", "them", "this", "theirs", "whatever"]}}],
         [{"LOWER": {"IN": ["match", "beat"]}}, {"LIKE_NUM": True}],
@@ -125,6 +140,11 @@ CLAIM_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["n't", "not", "never", "no"]}}, {"IS_ALPHA": True, "OP": "{0,3}"}, {"LOWER": "a"}, {"LOWER": "single"}],
         [{"LOWER": "no"}, {"LOWER": "matter"}],
         [{"LOWER": "ever"}, {"LOWER": "again"}],
+        # "no one will ever see a page", "nobody can ever come after you", "the last letter you'll ever get"
+        [{"LOWER": {"IN": ["no", "nobody", "nothing", "not", "n't", "never", "last"]}}, {"IS_ALPHA": True, "OP": "{0,4}"},
+         {"LOWER": "ever"}],
+        # "you won't lose another baking day", "you'll never see another surcharge letter"
+        [{"LOWER": {"IN": ["n't", "not", "never"]}}, {"IS_ALPHA": True, "OP": "?"}, {"LOWER": "another"}],
         [{"LOWER": "simple"}, {"LOWER": "as"}, {"LOWER": "that"}],
     ],
 }

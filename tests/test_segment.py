@@ -94,6 +94,17 @@ def test_mask_brand_is_whole_word_and_case_insensitive():
     ("We're available until Friday.", None, "discount:expiring-offer"),
     ("A covered claim never gets denied.", "claim:absolute", None),
     ("You won't see a single error go live.", "claim:absolute", None),
+    ("Get me their invoice and we'll come in under it.", "discount:price-match", None),
+    ("We've priced the whole order below what Granite Supply charges.", "discount:price-match", None),
+    ("I'll have finance waive the first quarter's setup fees.", "discount:free-period", None),
+    ("Sign this month and the onboarding fee is waived.", "discount:free-period", None),
+    ("The first pallet of filters is on us.", "discount:free-period", None),
+    ("If a seal we fitted ever leaks, it's on us to fix.", None, "discount:free-period"),
+    ("I can throw in the second site if you commit today.", "discount:free-period", None),
+    ("The waiver wording goes on the certificate.", None, "discount:free-period"),
+    ("Nobody outside your team will ever open those files.", "claim:absolute", None),
+    ("You won't lose another shift to a jammed press.", "claim:absolute", None),
+    ("Did you ever get the report we sent?", None, "claim:absolute"),
 ])
 def test_discount_guarantee_and_refusal_cues(text, present, absent):
     [sentence] = segment(text)
@@ -154,3 +165,15 @@ def test_a_missing_spacy_pipeline_is_a_clear_error():
 
     with pytest.raises(RuntimeError, match="spaCy pipeline 'no_such_pipeline' is not installed$"):
         load_nlp("no_such_pipeline")
+
+
+@pytest.mark.parametrize("text,sentences", [
+    ("Uh, well, it's a partner fleet that only runs for us. Anyway, we hit the dock on time.",
+     ["Uh, well, it's a partner fleet that only runs for us.", "Anyway, we hit the dock on time."]),
+    ("1. Your volume doubles in the fall, so add a truck. 2. Starting in May we can ship for you.",
+     ["1. Your volume doubles in the fall, so add a truck.", "2. Starting in May we can ship for you."]),
+    ("Thanks, Dana. See you Friday.", ["Thanks, Dana.", "See you Friday."]),
+])
+def test_splits_inside_a_sentence_are_mended(text, sentences):
+    """A piece opening with a comma continues the sentence before; a lone "1." opens the one after."""
+    assert [s.text for s in segment(text)] == sentences
