@@ -32,11 +32,11 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from plumbline import evaluation as ev  # noqa: E402
-from plumbline.judge.classifier import softmax  # noqa: E402
-from plumbline.judge.features import FEATURES, content_words, vocabulary  # noqa: E402
-from plumbline.model import LABELS  # noqa: E402
-from plumbline.plumbline_file import load_plumbline  # noqa: E402
+from plumbline import evaluation as ev
+from plumbline.judge.classifier import softmax
+from plumbline.judge.features import FEATURES, content_words, vocabulary
+from plumbline.model import LABELS
+from plumbline.plumbline_file import load_plumbline
 
 IX = {name: i for i, name in enumerate(FEATURES)}
 NEUTRAL = LABELS.index("neutral")
