@@ -1,7 +1,7 @@
 """Experiment (not shipped): learned cross-company features from the sentence vectors, scored
 exactly like `plumbline eval` (leave one company out, then held-out).
 
-Two kinds of extra feature block, appended to the judge's 40 features and always fitted on
+Two kinds of extra feature block, appended to the judge's features and always fitted on
 *other* companies only, nested like the reference block (`evaluation.features_against`): each
 company's block in a training fold comes from a fit on the fold's other companies.
 
