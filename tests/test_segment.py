@@ -65,6 +65,12 @@ def test_short_wrapped_line_joins_a_lowercase_continuation():
         "Here's a quick summary before the formal quote arrives.", "Dana Whitfield", "Account Executive"]
 
 
+def test_short_line_cut_mid_phrase_joins_a_capitalised_continuation():
+    text = "Hi Ana,\nThe suite you saw, with\nRosa and Mei next door, would be hers.\nBest,\nClaire Donnelly"
+    assert [u for _, u in text_units(text)] == [
+        "Hi Ana,", "The suite you saw, with Rosa and Mei next door, would be hers.", "Best,", "Claire Donnelly"]
+
+
 def test_mask_brand_is_whole_word_and_case_insensitive():
     assert mask_brand("ACME's plan beats Acmeville", ("Acme",)) == ("the company's plan beats Acmeville", True)
     assert mask_brand("nothing here", ()) == ("nothing here", False)
@@ -105,6 +111,8 @@ def test_mask_brand_is_whole_word_and_case_insensitive():
     ("Nobody outside your team will ever open those files.", "claim:absolute", None),
     ("You won't lose another shift to a jammed press.", "claim:absolute", None),
     ("Did you ever get the report we sent?", None, "claim:absolute"),
+    ("We'd need the order signed by Friday to get the crane booked.", None, "discount:expiring-offer"),
+    ("As long as it's signed by Friday, the install crew keeps that slot and the price.", "discount:expiring-offer", None),
 ])
 def test_discount_guarantee_and_refusal_cues(text, present, absent):
     [sentence] = segment(text)
