@@ -282,8 +282,8 @@ def parse_units(units: list[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> dic
 
 def sentence_spans(doc) -> list:
     """doc.sents, mended where the splitter cuts inside a sentence: a piece that opens with a
-    comma, semicolon or closing bracket continues the one before ("Uh" | ", well, it's a
-    partner fleet"), and a lone list marker ("1.") opens the one after."""
+    comma, semicolon, full stop or closing bracket continues the one before ("Uh" | ", well,
+    it's a partner fleet"), and a lone list marker ("1.") opens the one after."""
     bounds: list[list[int]] = []
     marker = None  # start of a list marker waiting for its item
     for sent in doc.sents:

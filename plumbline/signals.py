@@ -29,7 +29,7 @@ def _then_deadline(*head: dict) -> list[list[dict]]:
 
 
 _SIGN_WORDS = ["sign", "signed", "commit", "close", "book", "order"]
-_CONDITIONS = {"if", "when", "once", "as", "long"}  # "if you sign by Friday", "as long as it's signed by"
+_CONDITIONS = {"if", "when", "once", "long", "unless"}  # "if you sign by Friday", "as long as it's signed by"
 
 DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
     "percent-off": [
