@@ -112,6 +112,7 @@ def test_mask_brand_is_whole_word_and_case_insensitive():
     ("You won't lose another shift to a jammed press.", "claim:absolute", None),
     ("Did you ever get the report we sent?", None, "claim:absolute"),
     ("We'd need the order signed by Friday to get the crane booked.", None, "discount:expiring-offer"),
+    ("As I said, we need it signed by Friday for the crane.", None, "discount:expiring-offer"),
     ("As long as it's signed by Friday, the install crew keeps that slot and the price.", "discount:expiring-offer", None),
 ])
 def test_discount_guarantee_and_refusal_cues(text, present, absent):
