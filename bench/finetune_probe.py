@@ -12,8 +12,14 @@ another entry of the same company as an explicit negative. A plain torch loop, s
     python bench/finetune_probe.py --corpus corpus/companies \
         --companies atlas,clearwell,harborline,lumen,petrichor,tessellate --out /tmp/tune/model-A
 
-Evaluate with a corpus dir whose companies/ holds only the OTHER companies (see the report
-in the commit message); held-out companies must never be named here.
+Evaluate with a corpus dir whose companies/ holds only the OTHER half (symlinks) and heldout/
+the held-out companies, once with the base encoder and once with --model DIR, so both judges
+train on the same companies and only the encoder differs:
+
+    plumbline eval --corpus /tmp/tune/corpusB --json base.json
+    plumbline eval --corpus /tmp/tune/corpusB --model /tmp/tune/model-A --json ft.json
+
+Held-out companies must never be named here (refused if their path is under heldout/).
 """
 from __future__ import annotations
 
