@@ -12,16 +12,16 @@ and scored on corpus/heldout), so its row compares with the baseline row.
 - clause novelty: the sentence split into clauses (commas, semicolons, dashes, and / but /
   so / which ...) and the highest share of a clause's content words no story uses.
 
-    nice -n 19 python bench/judge_variants.py [--corpus corpus] [--only NAME ...] [--cache FILE]
+    nice -n 19 python bench/judge_variants.py [--corpus corpus] [--only NAME ...]
 
-About 3 minutes to prepare the corpus (or --cache a pickle written by a previous run, your
-own temporary file), then 10-30 s per variant.
+Preparing the corpus takes a few minutes the first time and under a minute once plumbline's
+embedding and parse caches hold it (no pickle: nothing a user hands in is unpickled), then
+10-30 s per variant.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import re
 import sys
 import warnings
@@ -168,29 +168,21 @@ def fit_two_stage(data, c, meta=None):
     return TwoStage(mean, scale, neutral, substantive, 1.0, dict(meta or {}))
 
 
-def prepare(corpus: str, cache: str | None):
-    if cache and os.path.exists(cache):
-        with open(cache, "rb") as fh:
-            return pickle.load(fh)
+def prepare(corpus: str):
     from plumbline.embed import load_encoder
 
     encoder = load_encoder(None, "torch")
-    data = (ev.load_corpus(os.path.join(corpus, "companies"), encoder),
+    return (ev.load_corpus(os.path.join(corpus, "companies"), encoder),
             ev.load_corpus(os.path.join(corpus, "heldout"), encoder))
-    if cache:
-        with open(cache, "wb") as fh:
-            pickle.dump(data, fh)
-    return data
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=os.path.join(REPO, "corpus"))
-    parser.add_argument("--cache", help="pickle of the prepared corpus (your own temporary file)")
     parser.add_argument("--only", nargs="*", choices=("baseline", "interactions", "splines", "two-stage", "clauses"))
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
-    train, held = prepare(args.corpus, args.cache)
+    train, held = prepare(args.corpus)
     run = set(args.only or ("baseline", "interactions", "splines", "two-stage", "clauses"))
     if "baseline" in run:
         EXTRA[0] = None

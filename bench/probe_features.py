@@ -16,14 +16,13 @@ company's block in a training fold comes from a fit on the fold's other companie
     python bench/probe_features.py --block none                   # today's judge
     python bench/probe_features.py --block probe --rep xsa --c 0.05
     python bench/probe_features.py --block metric --k 16 --wd 0.01
-Loading the corpus takes ~3 minutes; --cache FILE keeps the prepared corpus (a pickle you
-wrote yourself) for the next run.
+Loading the corpus takes a few minutes the first time and under a minute once plumbline's
+embedding and parse caches hold it (no pickle: nothing a user hands in is unpickled).
 """
 from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import sys
 import time
 
@@ -37,10 +36,7 @@ import plumbline.evaluation as ev  # noqa: E402
 LABELS = ("aligned", "off-message", "drift", "neutral")
 
 
-def load(cache: str | None):
-    if cache and os.path.exists(cache):
-        with open(cache, "rb") as fh:
-            return pickle.load(fh)
+def load():
     from plumbline.embed import load_encoder
     from plumbline.judge.features import build_index, index_texts
     from plumbline.plumbline_file import load_plumbline
@@ -52,9 +48,6 @@ def load(cache: str | None):
     for d in train + held:
         plumbline = load_plumbline(d.company.plumbline_path)
         index[d.company.name] = build_index(plumbline, encoder.encode(index_texts(plumbline)))
-    if cache:
-        with open(cache, "wb") as fh:
-            pickle.dump((train, held, index), fh)
     return train, held, index
 
 
@@ -167,9 +160,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=16, help="metric: rank")
     parser.add_argument("--wd", type=float, default=0.01, help="metric: L2 on U and V")
     parser.add_argument("--steps", type=int, default=100, help="metric: Adam steps")
-    parser.add_argument("--cache", help="pickle of the prepared corpus (written if missing)")
     args = parser.parse_args()
-    train, held, index = load(args.cache)
+    train, held, index = load()
     extra = None if args.block == "none" else (
         Probe(index, args.rep, args.c) if args.block == "probe" else Metric(index, args.k, args.wd, args.steps))
     base = ev.features_against
