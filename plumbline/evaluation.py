@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from plumbline.corpus import Company, load_companies, match_gold, read_gold
-from plumbline.judge import JudgeSettings, probabilities
+from plumbline.judge import JudgeSettings, discount_cues, probabilities
 from plumbline.judge.classifier import JudgeModel, fit, fit_temperature, with_temperature
 from plumbline.judge.features import REFERENCE_LABELS, REFERENCE_WIDTH, SentenceScores, pick_stories, reference_features
 from plumbline.model import LABELS
@@ -31,6 +31,7 @@ class CompanyData:
     prospect_judged: int  # prospect rows that were segmented as rep sentences (must be 0)
     vectors: np.ndarray | None = None  # sentence embeddings, row-aligned with gold
     story_ids: tuple[str, ...] = ()  # the plumb line's stories, columns of scores.story_matrix
+    rule_flagged: tuple[bool, ...] = ()  # the discount-language rule fires (check flags it whatever the judge says)
 
 
 def prepare_company(company: Company, encoder) -> CompanyData:
@@ -58,7 +59,7 @@ def prepare_company(company: Company, encoder) -> CompanyData:
         company, score_sentences(sentences, vectors, judge.index), [g.label for _, g in pairs],
         [g.story for _, g in pairs], [s.text for s in sentences], [s.embed_text for s in sentences],
         sum(1 for g in unmatched if g.label in FLAGGED), unlabelled, len(unmatched), prospect_judged, vectors,
-        judge.index.story_ids,
+        judge.index.story_ids, tuple(bool(discount_cues(s)) for s in sentences),
     )
 
 
@@ -146,26 +147,37 @@ def metrics(data: list[CompanyData], predicted: list[Predicted]) -> dict:
     proba = np.vstack([p.proba for p in predicted]) if predicted else np.zeros((0, len(LABELS)))
     pred = [LABELS[i] for i in proba.argmax(axis=1)]
     conf = proba.max(axis=1)
-    tp = sum(1 for g, p in zip(gold, pred) if g in FLAGGED and p in FLAGGED)
-    fp = sum(1 for g, p in zip(gold, pred) if g not in FLAGGED and p in FLAGGED)
-    fn = sum(1 for g, p in zip(gold, pred) if g in FLAGGED and p not in FLAGGED) + sum(d.missed_flagged for d in data)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
+    missed = sum(d.missed_flagged for d in data)
+    judge_flags = [p in FLAGGED for p in pred]
+    rule_flags = [r for d in data for r in (d.rule_flagged or (False,) * len(d.gold))]
+    check_flags = [j or r for j, r in zip(judge_flags, rule_flags)]
     aligned = [(s, b) for g, s, b in zip(gold, gold_story, best_story) if g == "aligned" and s]
     return {
         "sentences": len(gold),
-        "flagged_precision": precision,
-        "flagged_recall": recall,
-        "flagged_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        **flagged_scores(gold, judge_flags, missed),
+        **flagged_scores(gold, check_flags, missed, prefix="check_"),
         "label_accuracy": float(np.mean([g == p for g, p in zip(gold, pred)])) if gold else 0.0,
         "story_attribution": sum(1 for s, b in aligned if s == b) / len(aligned) if aligned else 0.0,
-        "neutral_flagged": sum(1 for g, p in zip(gold, pred) if g == "neutral" and p in FLAGGED),
+        "neutral_flagged": sum(1 for g, f in zip(gold, judge_flags) if g == "neutral" and f),
+        "check_neutral_flagged": sum(1 for g, f in zip(gold, check_flags) if g == "neutral" and f),
         "prospect_judged": sum(d.prospect_judged for d in data),
         "ece": expected_calibration_error(conf, np.array([g == p for g, p in zip(gold, pred)])),
         "unlabelled": sum(d.unlabelled for d in data),
         "unmatched_labels": sum(d.unmatched for d in data),
         "confusion": {g: {p: sum(1 for a, b in zip(gold, pred) if a == g and b == p) for p in LABELS} for g in LABELS},
     }
+
+
+def flagged_scores(gold: list[str], flagged: list[bool], missed: int, prefix: str = "") -> dict:
+    """Precision, recall and F1 of flagging drift and off-message; `missed` labelled flagged rows
+    that no segmented sentence matched count as misses."""
+    tp = sum(1 for g, f in zip(gold, flagged) if g in FLAGGED and f)
+    fp = sum(1 for g, f in zip(gold, flagged) if g not in FLAGGED and f)
+    fn = sum(1 for g, f in zip(gold, flagged) if g in FLAGGED and not f) + missed
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {f"{prefix}flagged_precision": precision, f"{prefix}flagged_recall": recall, f"{prefix}flagged_f1": f1}
 
 
 def misjudged(data: list[CompanyData], predicted: list[Predicted]) -> list[tuple]:

@@ -89,6 +89,17 @@ def test_metrics_count_flagged_neutral_and_stories():
     assert m["label_accuracy"] == pytest.approx(3 / 5)
 
 
+def test_check_scores_count_what_the_discount_rule_flags_as_well():
+    d = company(["off-message", "neutral", "aligned"], [None, None, "s1"], [[0.9, 0.1]] * 3, [("m", 0, None)] * 3)
+    d.rule_flagged = (True, True, False)  # the rule catches the missed offer, and fires on a neutral line
+    m = metrics([d], [Predicted(onehot(["aligned", "neutral", "aligned"]), ["s1"] * 3)])
+    assert m["flagged_recall"] == 0.0 and m["neutral_flagged"] == 0  # the judge alone misses it
+    assert (m["check_flagged_precision"], m["check_flagged_recall"]) == (0.5, 1.0)
+    assert m["check_neutral_flagged"] == 1
+    without_rule = company(["off-message"], [None], [[0.9, 0.1]], [("m", 0, None)])
+    assert metrics([without_rule], [Predicted(onehot(["drift"]), [None])])["check_flagged_f1"] == 1.0
+
+
 def test_story_context_is_fitted_on_labelled_stories_and_stays_off_when_it_does_not_help():
     tie_broken = company(["aligned", "aligned"], ["s2", "s2"], [[0.50, 0.49], [0.1, 0.9]], [("m", 0, None)] * 2)
     assert stories_for(tie_broken, 0.0) == ["s1", "s2"]

@@ -15,7 +15,10 @@ CORPUS_ERRORS = (CorpusError, PlumbLineError, InputError)
 
 ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"), ("flagged_f1", "F1", "{:.3f}"),
         ("story_attribution", "story", "{:.3f}"), ("neutral_flagged", "neutral flagged", "{}"),
-        ("prospect_judged", "prospect judged", "{}"), ("ece", "ECE", "{:.3f}"), ("sentences", "sentences", "{}"))
+        ("prospect_judged", "prospect judged", "{}"), ("ece", "ECE", "{:.3f}"), ("sentences", "sentences", "{}"),
+        ("check_flagged_f1", "check F1", "{:.3f}"), ("check_neutral_flagged", "check neutral", "{}"))
+# The judge's label alone is what the first columns score; `check` also flags every sentence the
+# discount-language rule fires on, so the last two score what a user of `check` sees.
 
 
 @click.command("eval")
@@ -78,7 +81,7 @@ def _warn(message: str) -> None:
 
 def _print_table(title: str, by_company: dict) -> None:
     click.echo(f"\n{title}")
-    header = f"{'company':<12}" + "".join(f"{name:>17}" for _, name, _ in ROWS)
-    click.echo(header)
+    widths = [max(len(name), 5) + 2 for _, name, _ in ROWS]
+    click.echo(f"{'company':<12}" + "".join(f"{name:>{w}}" for (_, name, _), w in zip(ROWS, widths)))
     for company, m in by_company.items():
-        click.echo(f"{company:<12}" + "".join(f"{fmt.format(m[key]):>17}" for key, _, fmt in ROWS))
+        click.echo(f"{company:<12}" + "".join(f"{fmt.format(m[key]):>{w}}" for (key, _, fmt), w in zip(ROWS, widths)))

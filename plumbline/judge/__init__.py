@@ -81,15 +81,23 @@ def findings_for(judgements: list[Judgement], settings: JudgeSettings, titles: M
                 message = f"matches what the plumb line says to avoid: {titles.get(j.story, j.story)}"
             findings.append(Finding(j.label, settings.severity(j.label), s.path, s.line, s.column, message,
                                     j.story, j.confidence, s.text, s.speaker))
-        # The cue patterns are precise (78 of 79 labelled sentences with one are off-message),
-        # so the rule does not wait for the judge's label; only a question ("did they offer
-        # you a discount?") is discovery, not selling.
-        discount = sorted(sig.split(":", 1)[1] for sig in s.signals if sig.startswith("discount:"))
-        if discount and not s.is_question:
+        discount = discount_cues(s)
+        if discount:
             findings.append(Finding("discount-language", settings.severity("discount-language"), s.path, s.line,
                                     s.column, f"discount-led selling ({', '.join(discount)})", None, None,
                                     s.text, s.speaker))
     return findings
+
+
+def discount_cues(sentence: Sentence) -> list[str]:
+    """What the `discount-language` rule fires on in a sentence.
+
+    The cue patterns are precise (78 of 79 labelled sentences with one are off-message), so the
+    rule does not wait for the judge's label; only a question ("did they offer you a discount?")
+    is discovery, not selling."""
+    if sentence.is_question:
+        return []
+    return sorted(sig.split(":", 1)[1] for sig in sentence.signals if sig.startswith("discount:"))
 
 
 def coverage(judgements: list[Judgement]) -> tuple[str, ...]:
