@@ -186,3 +186,19 @@ def test_a_missing_spacy_pipeline_is_a_clear_error():
 def test_splits_inside_a_sentence_are_mended(text, sentences):
     """A piece opening with a comma continues the sentence before; a lone "1." opens the one after."""
     assert [s.text for s in segment(text)] == sentences
+
+
+def test_an_eml_keeps_the_sign_off_and_signature_like_a_txt_email(tmp_path):
+    from plumbline.formats import LoadOptions, load_path
+
+    body = ("Hi Sam,\n\nWe file payroll taxes in every state you hire in.\n\nBest,\nDana\n\n-- \nDana Whitfield\n"
+            "Account Executive, Northwind\n(312) 555-0148\nSent from my iPhone\n")
+    (tmp_path / "m.eml").write_text("From: Dana Whitfield <dana@northwind.example>\nTo: sam@acme.example\n"
+                                    "Subject: Next steps\nDate: Thu, 04 Jun 2026 19:42:11 -0400\n\n" + body)
+    (tmp_path / "m.txt").write_text(body.replace("Sent from my iPhone\n", ""))
+    options = LoadOptions(reps=("Dana Whitfield",))
+    eml, txt = (segment_messages(load_path(str(tmp_path / name), options)) for name in ("m.eml", "m.txt"))
+    assert [s.text for s in eml] == [s.text for s in txt] == [
+        "Hi Sam,", "We file payroll taxes in every state you hire in.", "Best,", "Dana", "Dana Whitfield",
+        "Account Executive, Northwind", "(312) 555-0148"]
+    assert [s.line - 5 for s in eml] == [s.line for s in txt]

@@ -7,9 +7,11 @@ Each visible line gets one verdict: BODY (judged), QUOTE or SIGNATURE (kept, not
   "-----Original Message-----", a "From: … Sent:/To:/Subject: …" header block, a line of
   underscores before one, "---------- Forwarded message ---------" or "Begin forwarded
   message:" to the end is history.
-* SIGNATURE: from a `-- ` line to the history; "Sent from my iPhone"; mailing-list footer
-  lines (unsubscribe, copyright); a confidentiality disclaimer to the history; a sign-off line ("Best,", "Thanks,", "Cheers, Sam") plus up to
-  six short name/title/phone lines, when a new paragraph, a P.S., a quote or the end follows.
+* SIGNATURE: lines the rep did not write: "Sent from my iPhone", mailing-list footer lines
+  (unsubscribe, copyright), and a confidentiality disclaimer to the history.
+* A sign-off ("Best,", "Thanks,", "Cheers, Sam") and the name/title/phone lines under it, with
+  or without a `-- ` line before them, stay BODY: the rep wrote them, and a .txt email keeps
+  them too, so every format accounts for the same lines (the judge calls them neutral).
 
 Why hand-written rules and not `mail-parser-reply` or `email-reply-parser`: both return
 strings, not lines, and rewrite the text first (strip every line, insert line breaks before
@@ -17,7 +19,7 @@ separators, join multi-line "On … wrote:" headers), so their output cannot be 
 the source lines findings must point at. Both also cut everything after a sign-off or a
 line starting "-word" to the end of the mail, which would silently hide a P.S. or a bulleted
 offer from the judge; missing the rep's words is the worst failure for a linter. What they
-know (header and sign-off phrasings) fits in the few patterns below, applied line by line.
+know (header phrasings) fits in the few patterns below, applied line by line.
 """
 from __future__ import annotations
 
@@ -40,15 +42,7 @@ _OTHER_HEADER = re.compile(
     r"^\*?\s*(?:Sent|Date|To|Cc|Subject|Envoyé|Gesendet|Datum|An|Betreff|Objet|Enviado|Asunto)\s*:", re.IGNORECASE
 )
 _UNDERSCORES = re.compile(r"^[_\-]{10,}$")
-_SIG_DELIMITER = re.compile(r"^--\s*$")
 _SENT_FROM = re.compile(r"^(?:Sent from my \w+|Get Outlook for \w+|Sent from (?:Mail|Outlook|Yahoo Mail) for \w+)", re.IGNORECASE)
-_SIGN_OFF = re.compile(
-    r"^(?:best|best regards|kind regards|warm regards|warmest regards|regards|many thanks|thanks|thank you|thanks again"
-    r"|thanks so much|cheers|all the best|talk soon|speak soon|sincerely|yours|yours truly|warmly|best wishes|with thanks"
-    r"|rgds|thx)\s*[,.!]?(?:\s*[A-Z][\w.'’-]*(?:\s[A-Z][\w.'’-]*)?)?$",
-    re.IGNORECASE,
-)
-_POSTSCRIPT = re.compile(r"^P\.?\s?(?:P\.?\s?)?S\b", re.IGNORECASE)
 _DISCLAIMER = re.compile(
     r"^(?:this (?:e-?mail|message|communication)\b.*\b(?:confidential|intended|privileged)"
     r"|confidential(?:ity)? (?:notice|note|warning)|the information (?:contained )?in this|disclaimer\s*:"
@@ -60,7 +54,6 @@ _BOILERPLATE = re.compile(
     r"|you(?:'re| are) receiving this|^(?:copyright|©)",
     re.IGNORECASE,
 )
-MAX_SIGNATURE_LINES = 6
 
 
 def is_boilerplate(text: str) -> bool:
@@ -110,48 +103,16 @@ def _on_wrote_span(texts: list[str], i: int) -> int:
 
 
 def _mark_signatures(lines, verdicts, end: int) -> None:
-    i = 0
-    while i < end:
+    """Device lines, list footers and a disclaimer (to the history): added to the mail, not written."""
+    for i in range(end):
         text = lines[i].text.strip()
         if verdicts[i] != BODY:
-            i += 1
             continue
-        if _SIG_DELIMITER.match(text) or _DISCLAIMER.match(text):
+        if _DISCLAIMER.match(text):
             _mark(verdicts, i, end)
             return
         if _SENT_FROM.match(text) or is_boilerplate(text):
             verdicts[i] = SIGNATURE
-        elif _SIGN_OFF.match(text):
-            stop = _signature_end(lines, verdicts, i, end)
-            if stop:
-                _mark(verdicts, i, stop)
-                i = stop
-                continue
-        i += 1
-
-
-def _signature_end(lines, verdicts, start: int, end: int) -> int:
-    """Where a sign-off's name/title block ends, or 0 if prose follows it (not a signature)."""
-    stop = start + 1
-    while stop < end and stop - start <= MAX_SIGNATURE_LINES and verdicts[stop] == BODY and _short(lines[stop].text):
-        stop += 1
-    if stop >= end or verdicts[stop] != BODY:
-        return stop
-    following = lines[stop].text.strip()
-    if _POSTSCRIPT.match(following) or _DISCLAIMER.match(following) or _SIG_DELIMITER.match(following):
-        return stop
-    if stop > start + 1 and lines[stop].block != lines[stop - 1].block:
-        return stop
-    return 0
-
-
-def _short(text: str) -> bool:
-    """A name, title, company or phone line, not a sentence of prose."""
-    text = text.strip()
-    words = text.split()
-    if _POSTSCRIPT.match(text) or len(text) > 60 or len(words) > 8 or text.endswith("?"):
-        return False
-    return not (text.endswith((".", "!")) and len(words) >= 6)
 
 
 def _mark(verdicts, start: int, stop: int) -> None:
