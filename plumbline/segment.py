@@ -32,6 +32,11 @@ _OPEN_ENDINGS = frozenset("a an the and or but with of to for from in on at by a
 # Sentences of at most this many tokens are tagged to tell whether they have a verb; in the
 # labelled corpus, 2 of 1,736 rep sentences are longer and have none (docs/performance.md).
 SHORT_SENTENCE = 12
+# A name, title or contact line of a signature: an address, a web site, a phone number, or
+# "Name | Title"; else a short line of capitalised words ("Account Executive, Northwind").
+_CONTACT = re.compile(r"@|https?://|www\.|\d{3}\W{0,2}\d{3}\W?\d{4}|\d(?:[\s.-]?\d){8,}|\s\|\s")
+_MINOR_WORDS = frozenset("of for the and at in on to de da del van von der du la le y &".split())
+_SIGNATURE_WORDS = 10
 _ALNUM = re.compile(r"\w")
 _CONTINUATION = {",", ";", ".", ")", "]"}  # no sentence opens with these
 _LIST_MARKER = re.compile(r"(?:\d{1,2}|[a-zA-Z])[.)]")  # "1.", "2)", "b." on their own
@@ -179,6 +184,7 @@ def text_units(text: str) -> list[tuple[int, str]]:
     start = None
     offset = 0
     lines = text.split("\n")
+    signed = _signature_tails(lines)
     for i, line in enumerate(lines):
         line_start, line_end = offset, offset + len(line)
         offset = line_end + 1
@@ -193,13 +199,38 @@ def text_units(text: str) -> list[tuple[int, str]]:
         following = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
         last_word = stripped.rsplit(None, 1)[-1].lower()
         # "Here's a quick / summary before ..." and "The suite you saw, with / Rosa ..." are one sentence
-        continues = following[:1].islower() or (bool(following) and last_word in _OPEN_ENDINGS)
-        stands_alone = stripped.endswith((".", "!", "?", ":", ";")) or (
+        open_ended = bool(following) and last_word in _OPEN_ENDINGS
+        # ... but a name, title or contact line closing the paragraph is glued to nothing
+        before_signature = i + 1 < len(lines) and signed[i + 1] and not open_ended
+        continues = not before_signature and (following[:1].islower() or open_ended)
+        stands_alone = stripped.endswith((".", "!", "?", ":", ";")) or before_signature or (
             len(stripped.split()) <= _SHORT_LINE_WORDS and not continues)
         if stands_alone or i == len(lines) - 1:
             units.append((start, text[start:line_end]))
             start = None
     return [piece for s, u in units if u.strip() for piece in _bounded(s, u.replace("\n", " ")) if piece[1].strip()]
+
+
+def _signature_tails(lines: list[str]) -> list[bool]:
+    """Per line: it and every line after it up to the paragraph's end are signature lines
+    ("Dana Whitfield" / "Account Executive, Northwind" / "(312) 555-0148"). One backward pass."""
+    tails = [False] * (len(lines) + 1)
+    for i in range(len(lines) - 1, -1, -1):
+        rest = tails[i + 1] or i + 1 == len(lines) or not lines[i + 1].strip()
+        tails[i] = rest and _signature_line(lines[i].strip())
+    return tails[:-1]
+
+
+def _signature_line(line: str) -> bool:
+    """A name, title or contact line: no sentence punctuation at its end, and contact details or
+    a few capitalised words. A greeting or sign-off ends with a comma, so it is not one."""
+    words = line.split()
+    if not words or len(words) > _SIGNATURE_WORDS or line.endswith((".", "!", "?", ":", ";", ",")):
+        return False
+    if _CONTACT.search(line):
+        return True
+    return len(words) <= _SHORT_LINE_WORDS and all(
+        not w[0].isalpha() or w[0].isupper() or w.lower() in _MINOR_WORDS for w in words)
 
 
 MAX_UNIT = 10_000  # characters: no sentence is longer; spaCy refuses texts over nlp.max_length

@@ -188,6 +188,24 @@ def test_splits_inside_a_sentence_are_mended(text, sentences):
     assert [s.text for s in segment(text)] == sentences
 
 
+@pytest.mark.parametrize("text,units", [
+    ("We file payroll taxes in every state you hire in and answer every notice\nDana Whitfield\n"
+     "Account Executive, Northwind",
+     ["We file payroll taxes in every state you hire in and answer every notice", "Dana Whitfield",
+      "Account Executive, Northwind"]),
+    ("Looking forward to it\nDana Whitfield | Senior Account Executive | Northwind Payroll\n(312) 555-0148\n"
+     "dana@northwind.example",
+     ["Looking forward to it", "Dana Whitfield | Senior Account Executive | Northwind Payroll", "(312) 555-0148",
+      "dana@northwind.example"]),
+    ("Please send the signed copy back to\nDana Whitfield", ["Please send the signed copy back to Dana Whitfield"]),
+    ("Our filing team sets up the accounts and files in\nIllinois and Ohio.", [
+        "Our filing team sets up the accounts and files in Illinois and Ohio."]),
+])
+def test_signature_lines_are_never_glued_to_a_sentence(text, units):
+    """Name, title and contact lines closing a paragraph stand alone, however the line above ends."""
+    assert [u for _, u in text_units(text)] == units
+
+
 def test_an_eml_keeps_the_sign_off_and_signature_like_a_txt_email(tmp_path):
     from plumbline.formats import LoadOptions, load_path
 
