@@ -220,3 +220,12 @@ def test_an_eml_keeps_the_sign_off_and_signature_like_a_txt_email(tmp_path):
         "Hi Sam,", "We file payroll taxes in every state you hire in.", "Best,", "Dana", "Dana Whitfield",
         "Account Executive, Northwind", "(312) 555-0148"]
     assert [s.line - 5 for s in eml] == [s.line for s in txt]
+
+
+def test_a_markdown_blank_stays_as_written(tmp_path):
+    from plumbline.formats import LoadOptions, load_path
+
+    (tmp_path / "script.md").write_text("# Opening\n\nHi ___, this is __Dana__ from **Northwind**.\n"
+                                        "Your team has ____ drivers, right?\n")
+    sentences = segment_messages(load_path(str(tmp_path / "script.md"), LoadOptions()))
+    assert [s.text for s in sentences] == ["Hi ___, this is Dana from Northwind .", "Your team has ____ drivers, right?"]

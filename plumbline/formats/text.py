@@ -17,6 +17,8 @@ MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neut
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
 _MD_PREFIX = re.compile(r"^(\s{0,3}(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s?))+")
+# Bold markers "**" and "__", but not a longer run: "___" in a call script is a blank to fill in.
+_EMPHASIS = re.compile(r"(?<![*_])(?:\*\*|__)(?![*_])")
 
 
 def sniff(head: str) -> bool:
@@ -47,7 +49,7 @@ def strip_markdown(text: str) -> str:
         match = _MD_PREFIX.match(line)
         if match:
             line = " " * len(match.group()) + line[match.end() :]
-        out.append(line.replace("**", "  ").replace("__", "  "))
+        out.append(_EMPHASIS.sub(lambda m: " " * len(m.group()), line))
     return "\n".join(out)
 
 
