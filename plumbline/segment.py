@@ -314,10 +314,11 @@ def parse_units(units: list[str], spacy_model: str = DEFAULT_SPACY_MODEL) -> dic
 def sentence_spans(doc) -> list:
     """doc.sents, mended where the splitter cuts inside a sentence: a piece that opens with a
     comma, semicolon, full stop or closing bracket continues the one before ("Uh" | ", well,
-    it's a partner fleet"), and a lone list marker ("1.") opens the one after."""
+    it's a partner fleet"), and a lone list marker ("1.") opens the one after; and cut where it
+    does not cut after a question (see _question_ends)."""
     bounds: list[list[int]] = []
     marker = None  # start of a list marker waiting for its item
-    for sent in doc.sents:
+    for sent in _question_ends(doc):
         start = sent.start if marker is None else marker
         marker = None
         if bounds and doc[sent.start].text in _CONTINUATION:
@@ -329,6 +330,25 @@ def sentence_spans(doc) -> list:
     if marker is not None:
         bounds.append([marker, len(doc)])
     return [doc[start:end] for start, end in bounds]
+
+
+def _question_ends(doc):
+    """doc.sents, also cut after a "?" that a capitalised word follows after a space: `senter`
+    misses that cut after a number ("How about Tuesday, March 9? I'm free then." stays one
+    sentence, "How about Tuesday? I'm free then." is two). Not inside brackets or quotes, where
+    "(Tuesday? Wednesday?)" is one aside."""
+    for sent in doc.sents:
+        start, depth, quoted = sent.start, 0, False
+        for token in sent[:-1]:
+            depth += token.text in "([{" and token.is_bracket
+            depth -= token.text in ")]}" and token.is_bracket and depth > 0
+            quoted ^= token.is_quote and token.text in ('"', "\u201c", "\u201d")
+            following = doc[token.i + 1]
+            if (token.text == "?" and token.whitespace_ and not depth and not quoted
+                    and following.text[:1].isupper() and following.text[:1].isalpha()):
+                yield doc[start:token.i + 1]
+                start = token.i + 1
+        yield doc[start:sent.end]
 
 
 def segment_messages(

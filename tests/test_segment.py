@@ -188,6 +188,18 @@ def test_splits_inside_a_sentence_are_mended(text, sentences):
     assert [s.text for s in segment(text)] == sentences
 
 
+@pytest.mark.parametrize("text,sentences", [
+    ("How about Tuesday, March 9? I'm free all afternoon.", ["How about Tuesday, March 9?", "I'm free all afternoon."]),
+    ("Does Tuesday, March 9? Works for me.", ["Does Tuesday, March 9?", "Works for me."]),
+    ("Would you have twenty minutes the week of March 9? I'm happy to bring a few cases by.",
+     ["Would you have twenty minutes the week of March 9?", "I'm happy to bring a few cases by."]),
+    ("Does May 4? I'm free, and uh, well, so is Marco.", ["Does May 4?", "I'm free, and uh, well, so is Marco."]),
+])
+def test_a_question_after_a_date_ends_its_sentence(text, sentences):
+    """senter misses the cut after "March 9?" when a capitalised word follows; the mend makes it."""
+    assert [s.text for s in segment(text)] == sentences
+
+
 @pytest.mark.parametrize("text,units", [
     ("We file payroll taxes in every state you hire in and answer every notice\nDana Whitfield\n"
      "Account Executive, Northwind",
