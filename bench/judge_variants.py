@@ -10,7 +10,13 @@ and scored on corpus/heldout), so its row compares with the baseline row.
   aligned / drift / off-message fitted on substantive sentences only, combined as
   P(neutral), (1 - P(neutral)) * P(label | substantive), with the usual nested temperature;
 - clause novelty: the sentence split into clauses (commas, semicolons, dashes, and / but /
-  so / which ...) and the highest share of a clause's content words no story uses.
+  so / which ...) and the highest share of a clause's content words no story uses;
+- hgb: small gradient-boosted trees (scikit-learn HistGradientBoostingClassifier) on the same
+  features, alone and averaged with the regression, the number of rounds picked inside each
+  training fold; argmax and a nested "flagged" cut (--only hgb, about 40 min on a busy machine);
+- rules: the shipped regression with other decision rules (a nested cut on P(drift) +
+  P(off-message), a neutral guard "never flagged when P(neutral) > x"), a neutral class weight,
+  and the neutral-flag trade-off curves (--only rules).
 
     nice -n 19 python bench/judge_variants.py [--corpus corpus] [--only NAME ...]
 
@@ -168,6 +174,220 @@ def fit_two_stage(data, c, meta=None):
     return TwoStage(mean, scale, neutral, substantive, 1.0, dict(meta or {}))
 
 
+# --- the model on top of the features: gradient boosting, decision rules, zero neutral flags ---
+# Every choice below (boosting iterations, temperature, cut, neutral guard, neutral weight) is
+# made from leave-one-company-out predictions *inside* the training fold, as train_model makes
+# the temperature; the left-out company is only ever predicted.
+
+ALIGNED, OFF, DRIFT = (LABELS.index(x) for x in ("aligned", "off-message", "drift"))
+HGB_ITERS = (10, 20, 30, 50, 75, 100, 150)  # boosting rounds, one picked per training fold
+NEUTRAL_WEIGHTS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0, 20.0)
+CUTS = np.round(np.arange(0.20, 0.801, 0.01), 2)  # P(drift) + P(off-message) above this: flagged
+GUARDS = np.concatenate([[0.001, 0.002, 0.005], np.round(np.arange(0.01, 0.601, 0.01), 2)])  # P(neutral) above this: never flagged
+
+
+def stacked(data):
+    """Each company's features against the others (as _fit computes them) and label indices."""
+    features = np.vstack([ev.features_against(d, [r for r in data if r is not d]) for d in data])
+    return features, np.array([LABELS.index(g) for d in data for g in d.gold])
+
+
+def lr_learner(weights=(1.0,)):
+    """The shipped regression (neutral weighted by each w, 1.0 = exactly the shipped fit)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def learn(data, blocks):
+        features, y = stacked(data)
+        mean, scale = features.mean(axis=0), features.std(axis=0)
+        scale[scale < 1e-6] = 1.0
+        out = {}
+        for w in weights:
+            clf = LogisticRegression(C=1.0, max_iter=5000, class_weight=None if w == 1.0 else {NEUTRAL: w, 0: 1.0, 1: 1.0, 2: 1.0})
+            clf.fit((features - mean) / scale, y)
+            out[w] = [((F - mean) / scale) @ clf.coef_.T + clf.intercept_ for F in blocks]
+        return out
+    return learn
+
+
+def hgb_learner(depth=3, l2=10.0, rate=0.1, blend=False, iters=HGB_ITERS):
+    """Small gradient-boosted trees (raw scores as logits), or their probabilities averaged with
+    the regression's (blend); one fit gives every iteration count of iters."""
+    from scipy.special import log_softmax
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    regression = lr_learner()
+
+    def learn(data, blocks):
+        features, y = stacked(data)
+        clf = HistGradientBoostingClassifier(max_iter=max(iters), learning_rate=rate, max_depth=depth,
+                                             l2_regularization=l2, early_stopping=False, random_state=0)
+        clf.fit(features, y)
+        assert list(clf.classes_) == list(range(len(LABELS)))
+        lr_logits = regression(data, blocks)[1.0] if blend else None
+        out = {}
+        for b, F in enumerate(blocks):
+            for k, raw in enumerate(clf.staged_decision_function(F), 1):
+                if k in iters:
+                    if blend:
+                        raw = np.logaddexp(log_softmax(raw, axis=1), log_softmax(lr_logits[b], axis=1)) - np.log(2)
+                    out.setdefault(k, []).append(raw)
+        return out
+    return learn
+
+
+def calibrated_inner(data, learner):
+    """setting -> (temperature, calibrated probabilities) from leave-one-company-out logits
+    within data, and the gold label indices (with data's missed flagged rows)."""
+    from plumbline.judge.classifier import fit_temperature
+
+    logits, gold = {}, []
+    for i, held in enumerate(data):
+        others = data[:i] + data[i + 1:]
+        for setting, (block,) in learner(others, [ev.features_against(held, others)]).items():
+            logits.setdefault(setting, []).append(block)
+        gold += held.gold
+    out = {}
+    for setting, blocks in logits.items():
+        z = np.vstack(blocks)
+        t = fit_temperature(z, gold)
+        out[setting] = (t, softmax(z / t))
+    return out, np.array([LABELS.index(g) for g in gold]), sum(d.missed_flagged for d in data)
+
+
+def lowest_nll(inner, gold, missed):
+    return min(inner, key=lambda s: -np.log(np.clip(inner[s][1][np.arange(len(gold)), gold], 1e-12, 1)).mean())
+
+
+def rule_argmax(proba, _=None):
+    return proba.argmax(axis=1)
+
+
+def rule_cut(proba, cut):
+    """Flagged when P(drift) + P(off-message) > cut, then the likelier of the two; otherwise
+    the likelier of aligned and neutral."""
+    flagged = proba[:, DRIFT] + proba[:, OFF] > cut
+    return np.where(flagged, np.where(proba[:, DRIFT] >= proba[:, OFF], DRIFT, OFF),
+                    np.where(proba[:, ALIGNED] >= proba[:, NEUTRAL], ALIGNED, NEUTRAL))
+
+
+def rule_guard(proba, x):
+    """argmax, except that a line with P(neutral) > x is never flagged."""
+    pred = proba.argmax(axis=1)
+    guard = np.isin(pred, (DRIFT, OFF)) & (proba[:, NEUTRAL] > x)
+    return np.where(guard, np.where(proba[:, ALIGNED] >= proba[:, NEUTRAL], ALIGNED, NEUTRAL), pred)
+
+
+def counts(pred, gold, missed=0):
+    """flagged F1, precision, recall, neutral lines flagged."""
+    p, g = np.isin(pred, (DRIFT, OFF)), np.isin(gold, (DRIFT, OFF))
+    tp, fp, fn = int((p & g).sum()), int((p & ~g).sum()), int((~p & g).sum()) + missed
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return f1, precision, recall, int((p & (gold == NEUTRAL)).sum())
+
+
+def pick_cut(proba, gold, missed):
+    """The cut with the best flagged F1 (nearest 0.5 on a tie)."""
+    return max(CUTS, key=lambda c: (counts(rule_cut(proba, c), gold, missed)[0], -abs(c - 0.5)))
+
+
+def pick_guard(proba, gold, missed):
+    """The loosest guard that flags no neutral line of the training fold."""
+    return max([x for x in GUARDS if counts(rule_guard(proba, x), gold, missed)[3] == 0], default=GUARDS[0])
+
+
+def fold_outputs(train, held, learner, pick=lowest_nll):
+    """For each left-out training company and for the held-out set: the setting picked inside the
+    training companies, every setting's inner calibrated probabilities, and the test ones."""
+    folds = []
+    for i, test in enumerate(train):
+        others = train[:i] + train[i + 1:]
+        folds.append(_fold(others, [test], learner, pick))
+    return folds, _fold(train, held, learner, pick)
+
+
+def _fold(fit_on, tests, learner, pick):
+    inner, gold, missed = calibrated_inner(fit_on, learner)
+    outer = learner(fit_on, [ev.features_against(t, fit_on) for t in tests])
+    context, word_weight = ev.fit_story_weights(fit_on)
+    return {"inner": inner, "gold": gold, "missed": missed, "pick": pick(inner, gold, missed),
+            "test": {s: [softmax(b / inner[s][0]) for b in blocks] for s, blocks in outer.items()},
+            "stories": [ev.stories_for(t, context, word_weight) for t in tests]}
+
+
+def scores(data, probas, preds, stories) -> dict:
+    """ev.metrics with a given prediction; confidence is the probability of the predicted label."""
+    gold = np.array([LABELS.index(g) for d in data for g in d.gold])
+    proba, pred = np.vstack(probas), np.concatenate(preds)
+    f1, precision, recall, neutral = counts(pred, gold, sum(d.missed_flagged for d in data))
+    aligned = [(s, b) for d, st in zip(data, stories) for g, s, b in zip(d.gold, d.gold_story, st) if g == "aligned" and s]
+    conf = proba[np.arange(len(pred)), pred]
+    return {"f1": f1, "p": precision, "r": recall, "neutral": neutral,
+            "story": sum(s == b for s, b in aligned) / len(aligned), "ece": ev.expected_calibration_error(conf, pred == gold)}
+
+
+def report(train, held, folds, final, name, setting=None, rule=rule_argmax, choose=None):
+    """One row: LOCO and held-out, the setting (None: each fold's pick) and rule parameter (a
+    fixed value, or choose(inner proba, gold, missed) inside each fold) applied to the test."""
+    rows = []
+    for data, outs in ((train, folds), (held, [final])):
+        probas, preds, stories = [], [], []
+        for f in outs:
+            s = f["pick"] if setting is None else setting
+            param = choose(f["inner"][s][1], f["gold"], f["missed"]) if choose else None
+            for p in f["test"][s]:
+                probas.append(p)
+                preds.append(rule(p, param))
+            stories += f["stories"]
+        rows.append(scores(data, probas, preds, stories))
+    (m, h), picks = rows, sorted({f["pick"] for f in folds}) if setting is None else [setting]
+    print(f"{name:<34} LOCO F1 {m['f1']:.3f} P {m['p']:.3f} R {m['r']:.3f} story {m['story']:.3f} "
+          f"neutral flagged {m['neutral']} ECE {m['ece']:.3f} | held-out F1 {h['f1']:.3f} story {h['story']:.3f} "
+          f"neutral flagged {h['neutral']} ECE {h['ece']:.3f} | settings {picks}", flush=True)
+    return m
+
+
+def run_hgb(train, held) -> None:
+    """Boosted trees and the LR + trees blend, temperature-calibrated, argmax and nested cut."""
+    for name, learner in (("LR (shipped)", lr_learner()),
+                          ("HGB depth 3 l2 10", hgb_learner(3, 10.0)),
+                          ("HGB depth 4 l2 10", hgb_learner(4, 10.0)),
+                          ("LR + HGB d3 l2 10 average", hgb_learner(3, 10.0, blend=True)),
+                          ("HGB depth 3 l2 10, up to 400", hgb_learner(3, 10.0, iters=(100, 150, 200, 300, 400)))):
+        folds, final = fold_outputs(train, held, learner)
+        report(train, held, folds, final, name)
+        report(train, held, folds, final, name + ", nested cut", rule=rule_cut, choose=pick_cut)
+
+
+def run_rules(train, held) -> None:
+    """The decision rules on the shipped regression, and the neutral-flag trade-off curves."""
+    folds, final = fold_outputs(train, held, lr_learner())
+    report(train, held, folds, final, "LR argmax (baseline)")
+    report(train, held, folds, final, "LR nested cut (max inner F1)", rule=rule_cut, choose=pick_cut)
+    report(train, held, folds, final, "LR nested guard (0 inner neutral)", rule=rule_guard, choose=pick_guard)
+    print("trade-off curve, fixed cut (not tuned: every point shown)")
+    for c in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99):
+        report(train, held, folds, final, f"  cut {c:.2f}", rule=rule_cut, choose=lambda *a, c=c: c)
+    print("trade-off curve, fixed neutral guard (not tuned: every point shown)")
+    for x in (0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002, 0.001):
+        report(train, held, folds, final, f"  guard P(neutral) > {x:g}", rule=rule_guard, choose=lambda *a, x=x: x)
+    print("training-company neutral lines flagged by the most confident LOCO predictions:")
+    for d, f in zip(train, folds):
+        proba = f["test"][1.0][0]
+        for i in np.flatnonzero((np.array(d.gold) == "neutral") & np.isin(proba.argmax(axis=1), (DRIFT, OFF))):
+            if proba[i, NEUTRAL] < 0.05:
+                print(f"  {d.company.name}: P(neutral) {proba[i, NEUTRAL]:.3f} P(flagged) {proba[i, DRIFT] + proba[i, OFF]:.3f} "
+                      f"{' '.join(d.texts[i].split())[:150]}")
+    print("neutral class weight (each weight refitted, own nested temperature)")
+    folds, final = fold_outputs(train, held, lr_learner(NEUTRAL_WEIGHTS),
+                                pick=lambda inner, gold, missed: min(
+                                    [w for w in NEUTRAL_WEIGHTS if counts(inner[w][1].argmax(axis=1), gold)[3] == 0],
+                                    default=max(NEUTRAL_WEIGHTS)))
+    for w in NEUTRAL_WEIGHTS:
+        report(train, held, folds, final, f"  neutral weight {w:g}", setting=w)
+    report(train, held, folds, final, "nested weight (least w, 0 inner neutral)")
+
+
 def prepare(corpus: str):
     from plumbline.embed import load_encoder
 
@@ -179,7 +399,7 @@ def prepare(corpus: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default=os.path.join(REPO, "corpus"))
-    parser.add_argument("--only", nargs="*", choices=("baseline", "interactions", "splines", "two-stage", "clauses"))
+    parser.add_argument("--only", nargs="*", choices=("baseline", "interactions", "splines", "two-stage", "clauses", "hgb", "rules"))
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     train, held = prepare(args.corpus)
@@ -214,8 +434,12 @@ def main() -> None:
                        for d in train + held}
             EXTRA[0] = lambda d, F, n=novelty: n[id(d)][:, None]
             score(train, held, f"worst clause novelty >={min_words}w")
+    EXTRA[0] = None
+    if "rules" in (args.only or ()):
+        run_rules(train, held)
+    if "hgb" in (args.only or ()):
+        run_hgb(train, held)
     if "two-stage" in run:
-        EXTRA[0] = None
         ev._fit = fit_two_stage
         score(train, held, "two-stage")
         NEUTRAL_WEIGHT[0] = 2.0
