@@ -61,8 +61,9 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["limited", "one-time"]}}, {"LOWER": {"IN": ["time", "offer", "deal", "-"]}}],
         [{"LOWER": "end"}, {"LOWER": "of"}, {"LOWER": {"IN": ["quarter", "month", "year"]}}, {"LOWER": {"IN": ["deal", "pricing", "price", "discount", "special"]}}],
         *_then_deadline({"LOWER": "only"}, {"LOWER": {"IN": ["until", "till", "through"]}}),
-        # "that ten percent is only good through Friday"
-        *_then_deadline({"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}),
+        # "that ten percent is only good through Friday" (but "the quote is valid through March 31"
+        # is the ordinary life of a quote: logistics, not pressure)
+        *_then_deadline({"LOWER": "only"}, {"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}),
     ],
     "free-period": [
         # "two months free", "the first month is on us" (but not "months on the platform")
@@ -89,7 +90,9 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
          {"LOWER": {"IN": ["month", "months", "year", "quarter", "weeks"]}}],
     ],
     "price-match": [
-        [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["price", "prices", "quote", "offer", "rate", "bid"]}}],
+        [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {"OP": "?"}, {"OP": "?"}, {"LOWER": {"IN": ["price", "prices", "quote", "offer", "bid"]}}],
+        # "match their rate", but not a "match rate" (what a translation memory bills at)
+        [{"LOWER": {"IN": ["match", "beat", "undercut"]}}, {}, {"OP": "?"}, {"LOWER": {"IN": ["rate", "rates"]}}],
         [{"LOWER": "price"}, {"LOWER": {"IN": ["match", "matching"]}}],
         # "forward me their pricing and I'll come in under it", "I'll get under it"
         [{"LOWER": {"IN": ["come", "get", "go"]}}, {"LOWER": "in", "OP": "?"}, {"LOWER": "under"},

@@ -114,6 +114,9 @@ def test_mask_brand_is_whole_word_and_case_insensitive():
     ("We'd need the order signed by Friday to get the crane booked.", None, "discount:expiring-offer"),
     ("As I said, we need it signed by Friday for the crane.", None, "discount:expiring-offer"),
     ("As long as it's signed by Friday, the install crew keeps that slot and the price.", "discount:expiring-offer", None),
+    ("The proposal is valid through March 31.", None, "discount:expiring-offer"),
+    ("Repeats are billed at the lower match rate.", None, "discount:price-match"),
+    ("Send me their number and we'll match their rate.", "discount:price-match", None),
 ])
 def test_discount_guarantee_and_refusal_cues(text, present, absent):
     [sentence] = segment(text)
