@@ -1,6 +1,7 @@
 """Is each embedding backend the model it claims to be? Spearman x100 of cosine similarity vs
 the gold scores of the STS Benchmark test split (1,379 pairs), per backend, beside raw
-sentence-transformers measured in the same run (all-MiniLM-L6-v2 publishes 82.03).
+sentence-transformers measured in the same run (all-MiniLM-L6-v2 publishes 82.03), and the
+cosine of each distinct sentence's vector to the reference's (mean and min).
 
     python bench/bench_sts.py --sts ../shared/data/stsbenchmark/sts-test.csv [--json out.json]
 
@@ -42,7 +43,8 @@ def spearman_x100(left_vectors, right_vectors, gold) -> float:
     return float(spearmanr(cosine, gold).statistic) * 100
 
 
-def score(encode, left, right, gold) -> tuple[float, float]:
+def score(encode, left, right, gold):
+    """(Spearman x100, seconds, the distinct sentences' vectors, normalised)."""
     import numpy as np
 
     unique = list(dict.fromkeys(left + right))
@@ -50,7 +52,8 @@ def score(encode, left, right, gold) -> tuple[float, float]:
     vectors = np.asarray(encode(unique), dtype=np.float32)
     seconds = time.perf_counter() - start
     row = {text: i for i, text in enumerate(unique)}
-    return spearman_x100(vectors[[row[t] for t in left]], vectors[[row[t] for t in right]], gold), seconds
+    value = spearman_x100(vectors[[row[t] for t in left]], vectors[[row[t] for t in right]], gold)
+    return value, seconds, vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def main(argv=None) -> int:
@@ -70,17 +73,21 @@ def main(argv=None) -> int:
 
     target = resolve(args.model).target
     reference = SentenceTransformer(target, device="cpu")
-    ref_score, ref_seconds = score(lambda t: reference.encode(t, batch_size=64), left, right, gold)
-    rows = [{"backend": "sentence-transformers (reference)", "spearman_x100": ref_score, "seconds": ref_seconds}]
+    ref_score, ref_seconds, ref_vectors = score(lambda t: reference.encode(t, batch_size=64), left, right, gold)
+    rows = [{"backend": "sentence-transformers (reference)", "spearman_x100": ref_score, "seconds": ref_seconds,
+             "cosine_mean": 1.0, "cosine_min": 1.0}]
     for backend in (args.backends.split(",") if args.backends else BACKENDS):
         encoder = load_encoder(args.model, backend)
         encoder.model  # load (and for ONNX, export and verify) outside the timing
-        value, seconds = score(encoder.encode, left, right, gold)
-        rows.append({"backend": backend, "fingerprint": encoder.fingerprint, "spearman_x100": value, "seconds": seconds})
-    print(f"\n{'backend':<36}{'Spearman x100':>14}{'vs reference':>14}{'encode s':>10}")
+        value, seconds, vectors = score(encoder.encode, left, right, gold)
+        cosine = (vectors * ref_vectors).sum(1)  # each distinct sentence vs the reference's vector
+        rows.append({"backend": backend, "fingerprint": encoder.fingerprint, "spearman_x100": value, "seconds": seconds,
+                     "cosine_mean": float(cosine.mean()), "cosine_min": float(cosine.min())})
+    print(f"\n{'backend':<36}{'Spearman x100':>14}{'vs reference':>14}{'cos mean':>10}{'cos min':>9}{'encode s':>10}")
     for row in rows:
         row["delta_vs_reference"] = row["spearman_x100"] - ref_score
-        print(f"{row['backend']:<36}{row['spearman_x100']:>14.2f}{row['delta_vs_reference']:>+14.2f}{row['seconds']:>10.1f}")
+        print(f"{row['backend']:<36}{row['spearman_x100']:>14.2f}{row['delta_vs_reference']:>+14.2f}"
+              f"{row['cosine_mean']:>10.4f}{row['cosine_min']:>9.4f}{row['seconds']:>10.1f}")
     if args.model is None:
         print(f"\npublished for all-MiniLM-L6-v2: {PUBLISHED:.2f}; reference reproduces it: "
               f"{'yes' if abs(ref_score - PUBLISHED) < 0.05 else 'NO'}")

@@ -231,6 +231,10 @@ def load_encoder(model: str | None = None, backend: str = "torch") -> Encoder:
     resolved = resolve(model)
     shown = model or DEFAULT_MODEL
     fingerprint = f"{backend}:{resolved.fingerprint}"
+    if backend == "onnx-int8":  # other int8 recipes give other vectors: never share cached ones
+        from plumbline.embed_onnx import RECIPE
+
+        fingerprint += f"+{RECIPE}"
     if not resolved.is_local:
         if backend not in ("torch", "sentence-transformers"):
             raise ModelError(f"--backend {backend} needs a model directory with model.safetensors, not '{model}'")

@@ -57,6 +57,9 @@ def test_fingerprint_names_the_backend(tmp_path):
     torch_fp, onnx_fp, int8_fp = (load_encoder(path, b).fingerprint for b in ("torch", "onnx", "onnx-int8"))
     assert torch_fp.startswith("torch:") and onnx_fp.startswith("onnx:") and int8_fp.startswith("onnx-int8:")
     assert len({torch_fp, onnx_fp, int8_fp}) == 3
+    from plumbline.embed_onnx import RECIPE
+
+    assert int8_fp.endswith("+" + RECIPE)  # a new int8 recipe never reuses cached int8 vectors
     assert not load_encoder(path, "onnx").loaded  # nothing exported or loaded yet
 
 
@@ -98,9 +101,30 @@ def test_onnx_int8_stays_close_to_torch(onnx_cache, monkeypatch, real_encoder):
     from plumbline import embed_onnx
 
     monkeypatch.setenv("PLUMBLINE_CACHE_DIR", onnx_cache)
-    got = embed_onnx.load_onnx_runtime(embed.resolve(None), quantized=True).encode(SENTENCES)
+    resolved = embed.resolve(None)
+    got = embed_onnx.load_onnx_runtime(resolved, quantized=True).encode(SENTENCES)
     cosine = (got * real_encoder.encode(SENTENCES)).sum(1)
     assert cosine.min() > embed_onnx.INT8_MIN_COSINE
+    manifest = json.loads(open(os.path.join(embed_onnx.export_dir(resolved), embed_onnx.MANIFEST)).read())
+    assert manifest["files"][embed_onnx.INT8_FILE]["min_cosine_vs_torch"] >= embed_onnx.INT8_MIN_COSINE
+
+
+@pytest.mark.slow
+def test_int8_smoothing_keeps_the_fp32_function(onnx_cache, monkeypatch):
+    """_smooth only moves scale between activations and weights: in fp32 the vectors stay."""
+    import onnx
+    from plumbline import embed_onnx
+
+    monkeypatch.setenv("PLUMBLINE_CACHE_DIR", onnx_cache)
+    resolved = embed.resolve(None)
+    fp32 = embed_onnx.ensure_exported(resolved, quantized=False)
+    smoothed = os.path.join(onnx_cache, "smoothed.onnx")
+    model = embed_onnx._smooth(fp32, resolved.target)
+    assert sum(n.op_type == "Mul" and n.name.startswith("smooth_") for n in model.graph.node) == 12  # 6 layers x 2
+    onnx.save(model, smoothed)
+    before = embed_onnx.OnnxEmbedder(fp32, resolved.target).encode(SENTENCES)
+    after = embed_onnx.OnnxEmbedder(smoothed, resolved.target).encode(SENTENCES)
+    assert np.abs(after - before).max() < 1e-5
 
 
 @pytest.mark.slow
