@@ -1,12 +1,12 @@
-import sys, glob, time, logging
+import os, sys, glob, time, logging
 import numpy as np
-sys.path.insert(0, '/work/wt-int8'); sys.path.insert(0, '/work/wt-int8/bench')
+from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed
 from plumbline.embed_onnx import OnnxEmbedder
-d = glob.glob('/root/.cache/plumbline/onnx/53aa*')[0]
+d = glob.glob(ONNX_DIRS)[0]
 model_dir = embed.resolve(None).target
-l, r, g = read_sts('/work/shared/data/stsbenchmark/sts-test.csv')
+l, r, g = read_sts(STS)
 uniq = list(dict.fromkeys(l + r))
 rng = np.random.default_rng(0)
 sample = [uniq[i] for i in rng.choice(len(uniq), 600, replace=False)]

@@ -1,13 +1,13 @@
 """plumbline eval --backend onnx-int8 with a patched int8 recipe, in a private cache dir."""
 import os, sys, shutil, sqlite3, json
+from _paths import CACHE, REPO, SCRATCH  # before PLUMBLINE_CACHE_DIR is pointed at the private cache
 name = sys.argv[1]
-cache = f'/tmp/int8-cache-{name}'
+cache = os.path.join(SCRATCH, f'int8-cache-{name}')
 os.makedirs(cache, exist_ok=True)
 if not os.path.exists(f'{cache}/segments-v1.sqlite3'):
-    src = sqlite3.connect('/root/.cache/plumbline/segments-v1.sqlite3'); dst = sqlite3.connect(f'{cache}/segments-v1.sqlite3')
+    src = sqlite3.connect(os.path.join(CACHE, 'segments-v1.sqlite3')); dst = sqlite3.connect(f'{cache}/segments-v1.sqlite3')
     src.backup(dst); src.close(); dst.close()
 os.environ['PLUMBLINE_CACHE_DIR'] = cache
-sys.path.insert(0, '/work/wt-int8')
 from plumbline import embed_onnx
 VARIANTS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'variants.json')))
 if name in VARIANTS:
@@ -21,6 +21,6 @@ if name in VARIANTS:
         quantize_dynamic(fp32_path, out_path, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"], **kw)
     embed_onnx._quantize = _quantize
 from plumbline.cli import main
-os.chdir('/work/wt-int8')
-sys.argv = ['plumbline', 'eval', '--backend', 'onnx-int8', '--json', f'/tmp/int8-eval-{name}.json']
+os.chdir(REPO)
+sys.argv = ['plumbline', 'eval', '--backend', 'onnx-int8', '--json', os.path.join(SCRATCH, f'int8-eval-{name}.json')]
 main()

@@ -1,18 +1,18 @@
 import sys, glob, time, os
 import numpy as np
-sys.path.insert(0, '/work/wt-int8'); sys.path.insert(0, '/work/wt-int8/bench')
+from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed, embed_onnx
 from plumbline.embed_onnx import OnnxEmbedder, VERIFY_SENTENCES
-FP32 = glob.glob('/root/.cache/plumbline/onnx/53aa*/model.onnx')[0]
+FP32 = glob.glob(os.path.join(ONNX_DIRS, 'model.onnx'))[0]
 model_dir = embed.resolve(None).target
-l, r, g = read_sts('/work/shared/data/stsbenchmark/sts-test.csv')
+l, r, g = read_sts(STS)
 uniq = list(dict.fromkeys(l + r))
 idx = np.random.default_rng(0).permutation(len(uniq))
 sample = [uniq[i] for i in idx[:600]]
 ref = OnnxEmbedder(FP32, model_dir).encode(sample)
 refv = OnnxEmbedder(FP32, model_dir).encode(list(VERIFY_SENTENCES))
-out = '/tmp/int8-recipe.onnx'
+out = os.path.join(SCRATCH, 'int8-recipe.onnx')
 embed_onnx.SMOOTH_ALPHA = float(sys.argv[1]) if len(sys.argv) > 1 else 0.5
 embed_onnx._quantize(FP32, out, model_dir)
 e = OnnxEmbedder(out, model_dir)

@@ -1,22 +1,21 @@
 """Per-node sensitivity: cosine to fp32 onnx (== torch to 1e-6) on STS-B test sentences."""
 import sys, os, glob, time, logging, json
 import numpy as np
-sys.path.insert(0, '/work/wt-int8')
-sys.path.insert(0, '/work/wt-int8/bench')
+from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed
 from plumbline.embed_onnx import OnnxEmbedder
 from onnxruntime.quantization import QuantType, quantize_dynamic
 logging.getLogger().setLevel(logging.ERROR)
-FP32 = glob.glob('/root/.cache/plumbline/onnx/53aa*/model.onnx')[0]
+FP32 = glob.glob(os.path.join(ONNX_DIRS, 'model.onnx'))[0]
 model_dir = embed.resolve(None).target
-l, r, g = read_sts('/work/shared/data/stsbenchmark/sts-test.csv')
+l, r, g = read_sts(STS)
 uniq = list(dict.fromkeys(l + r))
 rng = np.random.default_rng(0)
 sample = [uniq[i] for i in rng.choice(len(uniq), int(sys.argv[2]) if len(sys.argv) > 2 else 600, replace=False)]
 ref = OnnxEmbedder(FP32, model_dir).encode(sample)
 def run(name, **kw):
-    out = f'/tmp/int8-{name}.onnx'
+    out = os.path.join(SCRATCH, f'int8-{name}.onnx')
     kw.setdefault('weight_type', QuantType.QInt8); kw.setdefault('per_channel', True)
     quantize_dynamic(FP32, out, op_types_to_quantize=['MatMul'], **kw)
     t = time.perf_counter(); v = OnnxEmbedder(out, model_dir).encode(sample); dt = time.perf_counter() - t

@@ -2,16 +2,16 @@
 import sys, glob, time, logging, os
 import numpy as np, onnx
 from onnx import numpy_helper, helper
-sys.path.insert(0, '/work/wt-int8'); sys.path.insert(0, '/work/wt-int8/bench')
+from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed
 from plumbline.embed_onnx import OnnxEmbedder, VERIFY_SENTENCES
 import onnxruntime as ort
 from onnxruntime.quantization import QuantType, quantize_dynamic
 logging.getLogger().setLevel(logging.ERROR)
-FP32 = glob.glob('/root/.cache/plumbline/onnx/53aa*/model.onnx')[0]
+FP32 = glob.glob(os.path.join(ONNX_DIRS, 'model.onnx'))[0]
 model_dir = embed.resolve(None).target
-l, r, g = read_sts('/work/shared/data/stsbenchmark/sts-test.csv')
+l, r, g = read_sts(STS)
 uniq = list(dict.fromkeys(l + r))
 rng = np.random.default_rng(0)
 idx = rng.permutation(len(uniq))
@@ -84,6 +84,6 @@ for cname, ctexts in (('sts200', calib_sts),):
         for x, v in list(mx.items())[:8]:
             print(x.split('/')[-3:], 'max', v.max().round(2), 'median', np.median(v).round(3))
     for alpha in [float(a) for a in sys.argv[1].split(',')]:
-        out = f'/tmp/int8-smooth-{cname}-{alpha}.onnx'
+        out = os.path.join(SCRATCH, f'int8-smooth-{cname}-{alpha}.onnx')
         smoothed(mx, alpha, out)
         score(out, f'smooth {cname} a={alpha}')
