@@ -78,7 +78,10 @@ def score(path, name):
     print(f'{name:<28} mean {c.mean():.5f} p1 {np.percentile(c,1):.4f} min {c.min():.4f}  {len(sample)/dt:.0f}/s', flush=True)
 
 FILTER = sys.argv[2].split(',')
-for cname, ctexts in (('sts200', calib_sts),):
+# which sentences measure the activation ranges: argv[3], e.g. verify,sts20,sts200 (default sts200)
+CALIBRATIONS = {'verify': list(VERIFY_SENTENCES), 'sts20': calib_sts[:20], 'sts200': calib_sts}
+for cname in (sys.argv[3] if len(sys.argv) > 3 else 'sts200').split(','):
+    ctexts = CALIBRATIONS[cname]
     mx = act_max(ctexts)
     if cname == 'verify':
         for x, v in list(mx.items())[:8]:
