@@ -180,6 +180,22 @@ def flagged_scores(gold: list[str], flagged: list[bool], missed: int, prefix: st
     return {f"{prefix}flagged_precision": precision, f"{prefix}flagged_recall": recall, f"{prefix}flagged_f1": f1}
 
 
+def f1_interval(data: list[CompanyData], predicted: list[Predicted], rounds: int = 1000,
+                seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of flagged F1, resampling sentences: how far the F1 of a corpus
+    this size moves by chance, so a change well inside it is not evidence of a better judge."""
+    proba = np.vstack([p.proba for p in predicted])
+    missed = sum(d.missed_flagged for d in data)
+    gold = np.array([g in FLAGGED for d in data for g in d.gold] + [True] * missed)
+    flagged = np.array([LABELS[i] in FLAGGED for i in proba.argmax(axis=1)] + [False] * missed)
+    rows = np.random.default_rng(seed).integers(0, len(gold), size=(rounds, len(gold)))
+    g, f = gold[rows], flagged[rows]
+    tp, fp, fn = (g & f).sum(axis=1), (~g & f).sum(axis=1), (g & ~f).sum(axis=1)
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    low, high = np.percentile(f1, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def misjudged(data: list[CompanyData], predicted: list[Predicted]) -> list[tuple]:
     """Rows (company, gold, predicted, confidence, gold story, predicted story, text) of errors."""
     rows = []

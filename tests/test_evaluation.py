@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from plumbline.evaluation import (CompanyData, Predicted, expected_calibration_error, fit_story_weights, metrics,
+from plumbline.evaluation import (CompanyData, Predicted, f1_interval, expected_calibration_error, fit_story_weights, metrics,
                                   stories_for)
 from plumbline.judge.features import SentenceScores, pick_stories, stem, story_terms, story_word_scores
 from plumbline.model import LABELS
@@ -98,6 +98,18 @@ def test_check_scores_count_what_the_discount_rule_flags_as_well():
     assert m["check_neutral_flagged"] == 1
     without_rule = company(["off-message"], [None], [[0.9, 0.1]], [("m", 0, None)])
     assert metrics([without_rule], [Predicted(onehot(["drift"]), [None])])["check_flagged_f1"] == 1.0
+
+
+def test_f1_interval_brackets_the_score_and_narrows_with_more_sentences():
+    labels = ["drift", "off-message", "neutral", "aligned"] * 5
+    judged = ["drift", "neutral", "drift", "aligned"] * 5  # F1 0.5 on any multiple of this block
+    small = company(labels, [None] * 20, [[0.9, 0.1]] * 20, [("m", 0, None)] * 20)
+    large = company(labels * 20, [None] * 400, [[0.9, 0.1]] * 400, [("m", 0, None)] * 400)
+    low, high = f1_interval([small], [Predicted(onehot(judged), [None] * 20)])
+    assert low < 0.5 < high
+    big_low, big_high = f1_interval([large], [Predicted(onehot(judged * 20), [None] * 400)])
+    assert low < big_low < 0.5 < big_high < high
+    assert f1_interval([small], [Predicted(onehot(labels), [None] * 20)]) == (1.0, 1.0)
 
 
 def test_story_context_is_fitted_on_labelled_stories_and_stays_off_when_it_does_not_help():

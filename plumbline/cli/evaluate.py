@@ -32,7 +32,7 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
     and score the held-out companies in CORPUS/heldout, which training never reads."""
     from plumbline.embed import load_encoder
-    from plumbline.evaluation import Predicted, leave_one_company_out, load_corpus, metrics, predict, train_model
+    from plumbline.evaluation import Predicted, f1_interval, leave_one_company_out, load_corpus, metrics, predict, train_model
     from plumbline.judge import JudgeSettings, probabilities
 
     encoder = load_encoder(model_name, backend)
@@ -45,6 +45,7 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     predicted = leave_one_company_out(train, c)
     results = {"leave_one_company_out": {d.company.name: metrics([d], [p]) for d, p in zip(train, predicted)}}
     results["leave_one_company_out"]["overall"] = metrics(train, predicted)
+    results["leave_one_company_out"]["overall"]["flagged_f1_interval"] = f1_interval(train, predicted)
     thresholds = [Predicted(probabilities(d.scores, None, JudgeSettings(judge="thresholds")), d.scores.best_story)
                   for d in train]
     results["thresholds_baseline"] = metrics(train, thresholds)
@@ -58,6 +59,7 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
         held_predicted = [predict(model, d, train) for d in held]
         results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_predicted)}
         results["heldout"]["overall"] = metrics(held, held_predicted)
+        results["heldout"]["overall"]["flagged_f1_interval"] = f1_interval(held, held_predicted)
     _print_table("Leave one company out (corpus/companies)", results["leave_one_company_out"])
     _print_table("Thresholds judge, no training (corpus/companies)", {"overall": results["thresholds_baseline"]})
     if "heldout" in results:
@@ -85,3 +87,7 @@ def _print_table(title: str, by_company: dict) -> None:
     click.echo(f"{'company':<12}" + "".join(f"{name:>{w}}" for (_, name, _), w in zip(ROWS, widths)))
     for company, m in by_company.items():
         click.echo(f"{company:<12}" + "".join(f"{fmt.format(m[key]):>{w}}" for (key, _, fmt), w in zip(ROWS, widths)))
+    interval = by_company.get("overall", {}).get("flagged_f1_interval")
+    if interval:
+        click.echo(f"overall flagged F1 95% interval {interval[0]:.3f}–{interval[1]:.3f} "
+                   "(1,000 bootstrap resamples of the sentences)")
