@@ -100,7 +100,7 @@ def api_runner(paths: list[str], plumbline, backend: str, cache_root: str, onnx_
     import dataclasses
 
     from plumbline.embed import load_encoder
-    from plumbline.embed_cache import CachedEncoder
+    from plumbline.embed.cache import CachedEncoder
     from plumbline.formats import LoadOptions, load_path
     from plumbline.judge import JudgeSettings
     from plumbline.pipeline import check, prepare_judge

@@ -46,7 +46,7 @@ def prepare_judge(
     parse_cache = None
     if encoder is None:
         from plumbline.embed import load_encoder
-        from plumbline.embed_cache import CachedEncoder
+        from plumbline.embed.cache import CachedEncoder
 
         # Each text is embedded once per run; with the cache, once per model and backend.
         encoder = CachedEncoder(load_encoder(model_name, backend), disk=use_cache)

@@ -5,7 +5,7 @@ A row is keyed by the sha256 of a parse fingerprint and the unit's exact text. T
 fingerprint names everything the analysis depends on: the spaCy pipeline package and its
 version, spaCy's version, and the source of plumbline/segment.py and plumbline/signals.py
 (the cue patterns), so editing a pattern or upgrading a model can never reuse an old row.
-Rows are checksummed like the embedding cache (embed_cache.RowStore); a row that fails its
+Rows are checksummed like the embedding cache (embed.cache.RowStore); a row that fails its
 checksum or does not decode to the expected shape is parsed again.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import importlib.util
 import json
 from functools import lru_cache
 
-from plumbline.embed_cache import SEGMENTS_DB_NAME, RowStore, row_key
+from plumbline.embed.cache import SEGMENTS_DB_NAME, RowStore, row_key
 
 
 @lru_cache(maxsize=4)

@@ -189,7 +189,7 @@ def test_unwritable_cache_still_answers(tmp_path):
 
 
 def test_sentence_cache_database_that_is_garbage_is_rebuilt(tmp_path, fake_encoder):
-    from plumbline.embed_cache import DB_NAME, CachedEncoder
+    from plumbline.embed.cache import DB_NAME, CachedEncoder
 
     class Addressed:  # the fake encoder, as if its fingerprint came from weight bytes
         name, fingerprint, dim, content_addressed = "fake", "fake-weights", 256, True

@@ -57,7 +57,7 @@ def test_fingerprint_names_the_backend(tmp_path):
     torch_fp, onnx_fp, int8_fp = (load_encoder(path, b).fingerprint for b in ("torch", "onnx", "onnx-int8"))
     assert torch_fp.startswith("torch:") and onnx_fp.startswith("onnx:") and int8_fp.startswith("onnx-int8:")
     assert len({torch_fp, onnx_fp, int8_fp}) == 3
-    from plumbline.embed_onnx import RECIPE
+    from plumbline.embed.onnx_backend import RECIPE
 
     assert int8_fp.endswith("+" + RECIPE)  # a new int8 recipe never reuses cached int8 vectors
     assert not load_encoder(path, "onnx").loaded  # nothing exported or loaded yet
@@ -72,7 +72,7 @@ def onnx_cache(tmp_path_factory):
 
 @pytest.mark.slow
 def test_onnx_output_matches_torch_and_survives_corruption(onnx_cache, monkeypatch, real_encoder):
-    from plumbline import embed_onnx
+    from plumbline.embed import onnx_backend as embed_onnx
 
     monkeypatch.setenv("PLUMBLINE_CACHE_DIR", onnx_cache)
     resolved = embed.resolve(None)
@@ -98,7 +98,7 @@ def test_onnx_output_matches_torch_and_survives_corruption(onnx_cache, monkeypat
 
 @pytest.mark.slow
 def test_onnx_int8_stays_close_to_torch(onnx_cache, monkeypatch, real_encoder):
-    from plumbline import embed_onnx
+    from plumbline.embed import onnx_backend as embed_onnx
 
     monkeypatch.setenv("PLUMBLINE_CACHE_DIR", onnx_cache)
     resolved = embed.resolve(None)
@@ -113,7 +113,7 @@ def test_onnx_int8_stays_close_to_torch(onnx_cache, monkeypatch, real_encoder):
 def test_int8_smoothing_keeps_the_fp32_function(onnx_cache, monkeypatch):
     """_smooth only moves scale between activations and weights: in fp32 the vectors stay."""
     import onnx
-    from plumbline import embed_onnx
+    from plumbline.embed import onnx_backend as embed_onnx
 
     monkeypatch.setenv("PLUMBLINE_CACHE_DIR", onnx_cache)
     resolved = embed.resolve(None)
@@ -131,7 +131,7 @@ def test_int8_smoothing_keeps_the_fp32_function(onnx_cache, monkeypatch):
 def test_tokenizer_truncates_like_sentence_transformers():
     from tokenizers import Tokenizer
 
-    from plumbline.embed_onnx import max_seq_length
+    from plumbline.embed.tokens import max_seq_length
 
     reference = load_encoder(None, "sentence-transformers").model.model
     directory = embed.resolve(None).target
@@ -155,7 +155,7 @@ def test_torch_backend_is_sentence_transformers_without_the_import():
 
 
 def test_torch_backend_refuses_weights_that_miss_the_known_answers(monkeypatch):
-    from plumbline import embed_torch
+    from plumbline.embed import torch_backend as embed_torch
 
     wrong = [[0.5] * 16 for _ in embed_torch.CHECK_SENTENCES]
     monkeypatch.setitem(embed_torch.DEFAULT_KNOWN_ANSWERS, "vectors", wrong)

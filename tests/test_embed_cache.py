@@ -6,7 +6,7 @@ import sqlite3
 import numpy as np
 
 from conftest import FakeEncoder
-from plumbline.embed_cache import DB_NAME, CachedEncoder, RowStore, SentenceStore
+from plumbline.embed.cache import DB_NAME, CachedEncoder, RowStore, SentenceStore
 
 
 class CountingEncoder(FakeEncoder):

@@ -100,7 +100,7 @@ def test_parse_cache_serves_a_second_run_without_spacy(tmp_path, monkeypatch):
 def test_a_corrupted_parse_row_is_parsed_again(tmp_path):
     import sqlite3
 
-    from plumbline.embed_cache import SEGMENTS_DB_NAME
+    from plumbline.embed.cache import SEGMENTS_DB_NAME
 
     first = segment.segment_messages(messages(EMAIL), BRANDS, cache=ParseCache(str(tmp_path)))
     db = sqlite3.connect(tmp_path / SEGMENTS_DB_NAME)

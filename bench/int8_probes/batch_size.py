@@ -3,7 +3,7 @@ import numpy as np
 from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed
-from plumbline.embed_onnx import OnnxEmbedder
+from plumbline.embed.onnx_backend import OnnxEmbedder
 d = glob.glob(ONNX_DIRS)[0]
 model_dir = embed.resolve(None).target
 l, r, g = read_sts(STS)

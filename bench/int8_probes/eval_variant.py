@@ -8,7 +8,7 @@ if not os.path.exists(f'{cache}/segments-v1.sqlite3'):
     src = sqlite3.connect(os.path.join(CACHE, 'segments-v1.sqlite3')); dst = sqlite3.connect(f'{cache}/segments-v1.sqlite3')
     src.backup(dst); src.close(); dst.close()
 os.environ['PLUMBLINE_CACHE_DIR'] = cache
-from plumbline import embed_onnx
+from plumbline.embed import onnx_backend as embed_onnx
 VARIANTS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'variants.json')))
 if name in VARIANTS:
     embed_onnx.RECIPE = embed_onnx.RECIPE + '-' + name

@@ -2,8 +2,9 @@ import sys, glob, time, os
 import numpy as np
 from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
-from plumbline import embed, embed_onnx
-from plumbline.embed_onnx import OnnxEmbedder, VERIFY_SENTENCES
+from plumbline import embed
+from plumbline.embed import onnx_backend as embed_onnx
+from plumbline.embed.onnx_backend import OnnxEmbedder, VERIFY_SENTENCES
 FP32 = glob.glob(os.path.join(ONNX_DIRS, 'model.onnx'))[0]
 model_dir = embed.resolve(None).target
 l, r, g = read_sts(STS)

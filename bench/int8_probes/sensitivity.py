@@ -4,7 +4,7 @@ import numpy as np
 from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed
-from plumbline.embed_onnx import OnnxEmbedder
+from plumbline.embed.onnx_backend import OnnxEmbedder
 from onnxruntime.quantization import QuantType, quantize_dynamic
 logging.getLogger().setLevel(logging.ERROR)
 FP32 = glob.glob(os.path.join(ONNX_DIRS, 'model.onnx'))[0]

@@ -5,7 +5,7 @@ from onnx import numpy_helper, helper
 from _paths import CACHE, ONNX_DIRS, REPO, SCRATCH, STS
 from bench_sts import read_sts
 from plumbline import embed
-from plumbline.embed_onnx import OnnxEmbedder, VERIFY_SENTENCES
+from plumbline.embed.onnx_backend import OnnxEmbedder, VERIFY_SENTENCES
 import onnxruntime as ort
 from onnxruntime.quantization import QuantType, quantize_dynamic
 logging.getLogger().setLevel(logging.ERROR)

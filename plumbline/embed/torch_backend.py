@@ -8,7 +8,7 @@ It is the same model, checked: at load the vectors of a few fixed sentences must
 answers recorded from sentence-transformers for these exact weights (for the bundled model)
 or, for another BERT model, sentence-transformers' own output computed once and kept in the
 cache beside the weights' sha256. Anything else (other architectures or pooling) falls back
-to sentence-transformers itself (embed._load_sentence_transformer).
+to sentence-transformers itself (st_backend.py).
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import math
 import os
 from typing import Sequence
 
-from plumbline.embed import ModelError, ResolvedModel, file_sha256, go_offline
+from plumbline.embed.tokens import max_seq_length, padded_batches
+from plumbline.embed.weights import DEFAULT_SHA256, ModelError, ResolvedModel, file_sha256, go_offline
 
 KNOWN_ANSWER_TOLERANCE = 1e-4  # max |difference| per coordinate of the normalised vectors
 CHECK_SENTENCES = ("Thanks,", "We can knock 20% off if you sign by Friday.",
@@ -65,8 +66,6 @@ class BertEmbedder:
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
-        from plumbline.embed_onnx import max_seq_length
-
         with open(os.path.join(directory, "config.json"), encoding="utf-8") as fh:
             self.config = json.load(fh)
         weights = load_file(os.path.join(directory, "model.safetensors"), device="cpu")
@@ -110,8 +109,6 @@ class BertEmbedder:
     def encode(self, texts: Sequence[str], batch_size: int = 64):
         import numpy as np
 
-        from plumbline.embed_onnx import padded_batches
-
         torch = self.torch
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
@@ -142,8 +139,6 @@ def load_bert_runtime(resolved: ResolvedModel) -> BertEmbedder:
 def known_answers(resolved: ResolvedModel) -> list[list[float]]:
     """Reference vectors for CHECK_SENTENCES: recorded for the bundled model, else computed
     once with sentence-transformers and kept in the cache under the weights' sha256."""
-    from plumbline.embed import DEFAULT_SHA256
-
     if resolved.weights_sha256 == DEFAULT_SHA256 and DEFAULT_KNOWN_ANSWERS.get("vectors"):
         return DEFAULT_KNOWN_ANSWERS["vectors"]
     from plumbline.cache import cache_dir
@@ -157,9 +152,9 @@ def known_answers(resolved: ResolvedModel) -> list[list[float]]:
             return record["vectors"]
     except (OSError, ValueError, KeyError):
         pass
-    from plumbline.embed import _load_sentence_transformer
+    from plumbline.embed.st_backend import load_sentence_transformer
 
-    reference = _load_sentence_transformer(resolved.target, resolved.target).encode(list(CHECK_SENTENCES))
+    reference = load_sentence_transformer(resolved.target, resolved.target).encode(list(CHECK_SENTENCES))
     vectors = [[float(v) for v in row] for row in reference]
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
