@@ -8,6 +8,10 @@ The Python API under the CLI (heavy libraries load only when first needed):
 """
 from __future__ import annotations
 
+__version__ = "0.1.0"
+# The name on PyPI (`pip install plumbline-sales`): "plumbline" there is someone else's package.
+DISTRIBUTION = "plumbline-sales"
+
 __all__ = ["check", "load_plumbline", "LoadOptions", "JudgeSettings", "Report"]
 
 

@@ -6,6 +6,8 @@ import importlib
 
 import click
 
+from plumbline import DISTRIBUTION, __version__
+
 COMMANDS = {
     "check": ("plumbline.cli.check", "check", "Judge emails, scripts and transcripts against a plumb line."),
     "audit": ("plumbline.cli.audit", "audit", "Batch-audit a large export and write a shareable report."),
@@ -40,7 +42,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="plumbline")
+@click.version_option(version=__version__, package_name=DISTRIBUTION, prog_name="plumbline")
 def main():
     """plumbline keeps sales saying what marketing's plumb line says.
 

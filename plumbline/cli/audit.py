@@ -43,6 +43,7 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
         raise click.BadParameter("an audit reads files (it saves per-file results to resume); stdin is not supported",
                                  param_hint="PATHS")
     options = load_options(reps, rep_pattern, max_bytes)
+    _make_folders(outputs)
     state_dir = state_dir or default_state_dir(outputs[0])
     judge, plumbline = _prepare(plumbline_path, judge_kind, judge_model, story_threshold, avoid_threshold,
                                 model_name, backend, no_cache)
@@ -74,6 +75,18 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
 def default_state_dir(output: str) -> str:
     folder, name = os.path.split(os.path.abspath(output))
     return os.path.join(folder, os.path.splitext(name)[0] + ".audit-state")
+
+
+def _make_folders(outputs) -> None:
+    """Create the folders the outputs go to (`--report out/audit.html` in a fresh clone), or stop
+    with one line before any model loads when one cannot be made."""
+    for path in outputs:
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            click.echo(f"error: {path}: cannot create the folder {folder}: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_USAGE)
 
 
 def _partial(path: str) -> str:

@@ -131,8 +131,10 @@ def information_uri() -> str | None:
     installs as Project-URL metadata), or None when it declares none."""
     from importlib.metadata import PackageNotFoundError, metadata
 
+    from plumbline import DISTRIBUTION
+
     try:
-        entries = metadata("plumbline").get_all("Project-URL") or []
+        entries = metadata(DISTRIBUTION).get_all("Project-URL") or []
     except PackageNotFoundError:
         return None
     urls = {}
@@ -145,9 +147,6 @@ def information_uri() -> str | None:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from plumbline import __version__
 
-    try:
-        return version("plumbline")
-    except PackageNotFoundError:
-        return "0.0.0"
+    return __version__
