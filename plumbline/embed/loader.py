@@ -27,7 +27,7 @@ def _check_local_model(directory: str, backend: str) -> None:
             raise ModelError("the torch backend needs sentence-transformers: pip install sentence-transformers")
         return
     if importlib.util.find_spec("onnxruntime") is None:
-        raise ModelError(f"--backend {backend} needs ONNX Runtime: pip install onnxruntime onnx")
+        raise ModelError(f"--backend {backend} needs ONNX Runtime: pip install \"plumbline-sales[onnx]\" (or onnxruntime onnx)")
     for required in ("tokenizer.json", "config.json"):
         if not os.path.isfile(os.path.join(directory, required)):
             raise ModelError(f"{directory}: --backend {backend} needs {required}")
