@@ -51,7 +51,9 @@ class Block:
 
     `line`/`column` are 1-based and point at the first character of `text` in the source.
     `line_offsets` optionally maps each newline-separated line of `text` to its own source
-    line when the lines of `text` are not consecutive in the source (HTML, mbox, docx).
+    line when the lines of `text` are not consecutive in the source (HTML, mbox, docx), and
+    `line_columns` to the column where that line's text starts (a caption cue after its
+    `<v Dana>` tag, an indented HTML line); without it a later line starts at column 1.
     `judged` is False for text that is not the rep's words (prospect turns, quoted replies).
     A template's merge tags and placeholders are replaced in `text` by neutral stand-ins; then
     `source_text` is the text as written (same newlines) and `stand_ins` holds each replacement
@@ -65,6 +67,7 @@ class Block:
     speaker: str | None = None
     judged: bool = True
     line_offsets: tuple[int, ...] = ()
+    line_columns: tuple[int, ...] = ()
     source_text: str = ""
     stand_ins: tuple[tuple[int, int, int, int], ...] = ()
 
@@ -72,6 +75,14 @@ class Block:
         if self.line_offsets and text_line_index < len(self.line_offsets):
             return self.line_offsets[text_line_index]
         return self.line + text_line_index
+
+    def source_column(self, text_line_index: int, offset_in_line: int) -> int:
+        """The source column of offset `offset_in_line` (0-based) of a line of `text`."""
+        if text_line_index == 0:
+            return self.column + offset_in_line
+        if text_line_index < len(self.line_columns):
+            return self.line_columns[text_line_index] + offset_in_line
+        return 1 + offset_in_line
 
     def source_offset(self, offset: int, end: bool = False) -> int:
         """Where offset `offset` of `text` falls in `source_text`: a sentence starting or ending

@@ -234,13 +234,17 @@ def _signature_line(line: str) -> bool:
 
 
 MAX_UNIT = 10_000  # characters: no sentence is longer; spaCy refuses texts over nlp.max_length
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=\S)")
 
 
 def _bounded(start: int, unit: str):
-    """Cut a run with no paragraph break (a megabyte on one line) at spaces, so spaCy never sees
-    more than MAX_UNIT characters at once: longer texts cost it gigabytes, or raise E088."""
+    """Cut a run with no paragraph break (a megabyte on one line) so spaCy never sees more than
+    MAX_UNIT characters at once (longer texts cost it gigabytes, or raise E088): after the last
+    sentence end in the second half of the window, so no sentence is cut in two; at a space only
+    when the window has no sentence end."""
     while len(unit) > MAX_UNIT:
-        cut = unit.rfind(" ", MAX_UNIT // 2, MAX_UNIT)
+        ends = [m.end() for m in _SENTENCE_END.finditer(unit, MAX_UNIT // 2, MAX_UNIT)]
+        cut = ends[-1] if ends else unit.rfind(" ", MAX_UNIT // 2, MAX_UNIT)
         cut = cut if cut > 0 else MAX_UNIT
         yield start, unit[:cut]
         start, unit = start + cut, unit[cut:]
@@ -389,10 +393,7 @@ def _sentence(message, block, offset, found: ParsedSentence, brand_names) -> Sen
         offset, end = block.source_offset(offset), block.source_offset(offset + len(found.raw), end=True)
         text = _SPACES.sub(" ", source[offset:end].strip()) or judged
     line_index = source.count("\n", 0, offset)
-    if line_index == 0:
-        column = block.column + offset
-    else:
-        column = offset - source.rfind("\n", 0, offset)
+    column = block.source_column(line_index, offset - source.rfind("\n", 0, offset) - 1)
     masked, mentions = mask_brand(judged, brand_names)
     return Sentence(
         path=message.path,

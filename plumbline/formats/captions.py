@@ -84,6 +84,7 @@ def turns_to_blocks(path: str, cues: list[list[CueLine]], options) -> list[Block
         blocks.append(Block(
             text="\n".join(line.text for line in run), line=run[0].line, column=run[0].column, speaker=who,
             judged=options.is_rep(who) if who else not labelled, line_offsets=tuple(line.line for line in run),
+            line_columns=tuple(line.column for line in run),
         ))
         start = end
     return blocks

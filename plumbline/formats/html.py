@@ -124,6 +124,7 @@ def blocks_from_lines(lines: list[VisibleLine], judged: list[bool], speaker: str
         blocks.append(Block(
             text="\n".join(line.text for line in run), line=run[0].line, column=run[0].column,
             speaker=speaker, judged=judged[start], line_offsets=tuple(line.line for line in run),
+            line_columns=tuple(line.column for line in run),
         ))
         start = end
     return blocks

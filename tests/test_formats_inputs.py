@@ -1,0 +1,55 @@
+"""Inputs as real exports shape them (issue 16): caption columns, huge one-line files."""
+from __future__ import annotations
+
+import pytest
+
+from plumbline.formats import MAX_JUDGED_CHARS, LoadOptions, load_path
+from plumbline.model import InputError
+from plumbline.segment import MAX_UNIT, segment_messages, text_units
+
+
+def test_second_of_two_cues_from_one_speaker_points_at_its_own_column(tmp_path):
+    path = tmp_path / "call.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Dana>We ship on Friday.\n\n"
+                    "00:00:04.000 --> 00:00:08.000\n<v Dana>Our fleet covers the state.\n\n"
+                    "00:00:08.000 --> 00:00:09.000\n<v Sam>Great.\n")
+    sentences = segment_messages(load_path(str(path), LoadOptions(reps=("Dana",))))
+    source = path.read_text().split("\n")
+    assert [(s.line, s.column) for s in sentences] == [(4, 9), (7, 9)]
+    for s in sentences:
+        assert source[s.line - 1][s.column - 1:].startswith(s.text)
+
+
+def test_an_indented_html_line_keeps_its_column(tmp_path):
+    path = tmp_path / "t.html"
+    path.write_text("<html><body><p>We ship on Friday.<br>\n      Our fleet covers the state.</p></body></html>\n")
+    sentences = segment_messages(load_path(str(path)))
+    source = path.read_text().split("\n")
+    for s in sentences:
+        assert source[s.line - 1][s.column - 1:].startswith(s.text), (s.line, s.column, s.text)
+
+
+def _one_line_of_sentences(n: int) -> str:
+    words = "we ship on friday and the fleet covers every county in the state by noon".split()
+    return " ".join(" ".join(words[(i + k) % len(words)] for k in range(5 + i % 23)).capitalize() + "."
+                    for i in range(n))
+
+
+def test_a_long_line_is_cut_between_sentences_not_inside_one():
+    text = _one_line_of_sentences(600)
+    assert len(text) > 3 * MAX_UNIT
+    units = text_units(text)
+    assert len(units) > 3 and all(len(unit) <= MAX_UNIT for _, unit in units)
+    assert all(unit.rstrip().endswith(".") for _, unit in units)
+    assert "".join(unit for _, unit in units).replace(" ", "") == text.replace(" ", "")
+    assert all(text[start:start + len(unit)] == unit for start, unit in units)
+
+
+def test_a_file_with_more_rep_text_than_the_limit_is_reported_not_judged(tmp_path):
+    path = tmp_path / "dump.txt"
+    text = _one_line_of_sentences(10)
+    path.write_text((text + " ") * (MAX_JUDGED_CHARS // len(text) + 2))
+    with pytest.raises(InputError, match=r"characters of rep text, over the 1,000,000-character limit"):
+        load_path(str(path))
+    path.write_text(text)
+    assert load_path(str(path))
