@@ -53,3 +53,42 @@ def test_a_file_with_more_rep_text_than_the_limit_is_reported_not_judged(tmp_pat
         load_path(str(path))
     path.write_text(text)
     assert load_path(str(path))
+
+
+@pytest.mark.parametrize("rep, other", [
+    ("agent", "customer"), ("rep", "prospect"), ("spk_0", "spk_1"), ("SPEAKER_00", "SPEAKER_01"),
+    ("speaker 1", "speaker 2"),
+])
+def test_speaker_labels_as_asr_tools_export_them_are_turns(rep, other, tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text(f"{rep}: Thanks for taking the call.\n{other}: your competitor is offering us 40% off.\n"
+                    f"{rep}: We deliver every order by Friday.\n{other}: ok.\n")
+    [message] = load_path(str(path), LoadOptions(reps=(rep,)))
+    assert message.kind == "transcript"
+    assert [(b.speaker, b.judged) for b in message.blocks] == [(rep, True), (other, False), (rep, True), (other, False)]
+    sentences = segment_messages([message])
+    assert [s.text for s in sentences] == ["Thanks for taking the call.", "We deliver every order by Friday."]
+    assert [(s.line, s.column) for s in sentences] == [(1, len(rep) + 3), (3, len(rep) + 3)]
+    with pytest.raises(InputError, match="name the rep with --rep"):
+        load_path(str(path))
+
+
+@pytest.mark.parametrize("text", [
+    "pricing: $40 per seat.\ntimeline: live by March.\n",
+    "pricing: $40 per seat.\ntimeline: live by March.\nnext step: a call on Friday.\n",
+    "Hi Jordan,\n\nfyi: the contract is attached.\nnote: legal has it.\nThanks,\nSam\n",
+    "summary: we talked about rollout.\ndetails: see below.\nowner: Sam.\n",
+])
+def test_lowercase_note_lines_stay_plain_text(text, tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_text(text)
+    [message] = load_path(str(path), LoadOptions(reps=("Sam",)))
+    assert message.kind == "text" and [b.judged for b in message.blocks] == [True]
+
+
+def test_in_a_capitalised_transcript_a_lowercase_label_line_is_the_speaker_still_talking(tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text("Dana: Here is the plan.\npricing: $40 per seat.\nSam: Sounds fine.\nDana: Great.\n")
+    [message] = load_path(str(path), LoadOptions(reps=("Dana",)))
+    assert [(b.speaker, b.text) for b in message.blocks] == [
+        ("Dana", "Here is the plan.\npricing: $40 per seat."), ("Sam", "Sounds fine."), ("Dana", "Great.")]

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 
 from plumbline.formats import check_reps, require
-from plumbline.formats.transcript import _turn_header
+from plumbline.formats.transcript import is_conversation, lowercase_label, turn_reader
 from plumbline.model import Block, InputError, Message
 
 EXTENSIONS = {".docx"}
@@ -37,9 +37,10 @@ def sniff(head: str) -> bool:
 
 def load(source, options) -> list[Message]:
     paragraphs = read_paragraphs(source.path, source.data)
-    turns = [p for p in paragraphs if not p.heading and _turn_header(p.text)]
-    if len(turns) >= 2:
-        blocks = _dialogue(source.path, paragraphs, options)
+    turn_header = turn_reader(p.text for p in paragraphs if not p.heading)
+    names = [header[0] for p in paragraphs if not p.heading and (header := turn_header(p.text))]
+    if len(names) >= 2 and (is_conversation(names) or not any(map(lowercase_label, names))):
+        blocks = _dialogue(source.path, paragraphs, options, turn_header)
     else:
         blocks = [_block([p], None, not p.heading) for p in paragraphs if p.text.strip()]
     return [Message(path=source.path, blocks=tuple(blocks), kind="script")] if blocks else []
@@ -94,10 +95,10 @@ def _in_reading_order(container, seen: set):
                 yield from _in_reading_order(cell, seen)
 
 
-def _dialogue(path: str, paragraphs: list[Paragraph], options) -> list[Block]:
+def _dialogue(path: str, paragraphs: list[Paragraph], options, turn_header) -> list[Block]:
     turns: list[tuple[str | None, list[Paragraph]]] = []
     for p in paragraphs:
-        header = None if p.heading else _turn_header(p.text)
+        header = None if p.heading else turn_header(p.text)
         if p.heading:
             turns.append((None, [p]))
         elif header:

@@ -10,10 +10,17 @@ A short preamble before the first turn (at most three short lines: a title such 
 nobody said it, so it is never judged; it is kept as the message's `title` metadata. So that
 an email or note with a `Pricing: …` line or two is not taken for a call, a file with a
 preamble needs a conversation: three turns or more, two speakers, one of them speaking twice.
+
+Speaker labels may be lowercase, as ASR and meeting tools export them (`agent:`, `customer:`,
+`spk_0:`, `speaker 1:`; `SPEAKER_00:` is capitalised already): one word, optionally followed by
+a number. A lowercase `word:` is also how notes are written (`pricing: $40 per seat`), so a
+file whose labels include a lowercase one is a transcript only if it holds a conversation,
+preamble or not.
 """
 from __future__ import annotations
 
 import re
+from typing import Callable, Iterable
 
 from plumbline.model import Block, InputError, Message
 
@@ -21,10 +28,11 @@ EXTENSIONS: set[str] = set()  # recognised by content, whatever the extension
 MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neutral word
 
 _TS = r"(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?)"
-_NAME = r"(?P<name>[A-Z][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){0,3})"
+_NAME = r"(?P<name>[A-Z][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){0,3}|[a-z][\w'’-]*(?: \d{1,3})?)"
 _TURN = re.compile(rf"^\s*(?:{_TS}\s*)?{_NAME}\s*(?:{_TS}\s*)?:\s?(?P<text>.*)$")
 _HEADER_ONLY = re.compile(rf"^\s*(?:{_TS}\s*)?{_NAME}\s*{_TS}\s*$")
-_NOT_SPEAKERS = {"subject", "from", "to", "cc", "date", "note", "ps", "p.s", "re", "fwd", "http", "https", "tel", "phone", "email", "webvtt"}
+_NOT_SPEAKERS = {"subject", "from", "to", "cc", "bcc", "date", "note", "notes", "ps", "p.s", "re", "fwd", "fw", "fyi",
+                 "nb", "http", "https", "mailto", "tel", "phone", "email", "webvtt", "edit", "update"}
 
 
 def _turn_header(line: str) -> tuple[str, str] | None:
@@ -37,6 +45,18 @@ def _turn_header(line: str) -> tuple[str, str] | None:
     return name, (match.groupdict().get("text") or "")
 
 
+def _capitalised_header(line: str) -> tuple[str, str] | None:
+    header = _turn_header(line)
+    return header if header and not lowercase_label(header[0]) else None
+
+
+def turn_reader(lines: Iterable[str]) -> Callable[[str], tuple[str, str] | None]:
+    """The turn-header test for one file. Lowercase labels are turns only in a file whose first
+    label is lowercase: in a `Dana:` / `Sam:` call, a `pricing: $40` line is Dana still talking."""
+    first = next((header for header in map(_turn_header, lines) if header), None)
+    return _turn_header if first is None or lowercase_label(first[0]) else _capitalised_header
+
+
 MAX_PREAMBLE_LINES = 3
 MAX_PREAMBLE_WORDS = 15
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
@@ -47,11 +67,21 @@ def sniff(head: str) -> bool:
     first = next((i for i, line in enumerate(lines[: MAX_PREAMBLE_LINES + 1]) if _turn_header(line)), None)
     if first is None:
         return False
-    names = [header[0] for header in map(_turn_header, lines[first : first + 50]) if header]
-    if first == 0:
+    header = turn_reader(lines[first : first + 1])
+    names = [found[0] for found in map(header, lines[first : first + 50]) if found]
+    if first == 0 and not any(lowercase_label(name) for name in names):
         return len(names) >= 2
     if any(len(line.split()) > MAX_PREAMBLE_WORDS for line in lines[:first]):
         return False
+    return is_conversation(names)
+
+
+def lowercase_label(name: str) -> bool:
+    return not name[:1].isupper()
+
+
+def is_conversation(names: list[str]) -> bool:
+    """Three turns or more, two speakers, one of them speaking twice."""
     return len(names) >= 3 and len(set(names)) >= 2 and len(set(names)) < len(names)
 
 
@@ -71,8 +101,10 @@ def load(source, options) -> list[Message]:
             blocks.append(Block(text=text.strip(), line=first + 1, column=col, speaker=speaker, judged=options.is_rep(speaker)))
 
     first_col = 0
-    for number, line in enumerate(source.text.split("\n")):
-        header = _turn_header(line)
+    lines_of_file = source.text.split("\n")
+    turn_header = turn_reader(lines_of_file)
+    for number, line in enumerate(lines_of_file):
+        header = turn_header(line)
         if header:
             close()
             speaker, said = header
@@ -89,9 +121,10 @@ def load(source, options) -> list[Message]:
 
 def _preamble(text: str) -> str:
     """The lines before the first turn (a title, a heading), without Markdown heading marks."""
-    lines = []
-    for line in text.split("\n"):
-        if _turn_header(line):
+    lines, all_lines = [], text.split("\n")
+    turn_header = turn_reader(all_lines)
+    for line in all_lines:
+        if turn_header(line):
             break
         if line.strip():
             lines.append(" ".join(_HEADING.sub("", line).split()))
@@ -102,8 +135,10 @@ def _preamble(text: str) -> str:
 
 def speakers(text: str) -> list[str]:
     seen: dict[str, None] = {}
-    for line in text.split("\n"):
-        header = _turn_header(line)
+    lines = text.split("\n")
+    turn_header = turn_reader(lines)
+    for line in lines:
+        header = turn_header(line)
         if header:
             seen.setdefault(header[0])
     return list(seen)
