@@ -32,6 +32,9 @@ class Config:
     plumbline: str | None = None
     reps: tuple[str, ...] = ()
     rep_pattern: str | None = None
+    rep_domains: tuple[str, ...] = ()
+    strict: bool | None = None
+    encoding: str | None = None
     severities: Mapping[str, str] = field(default_factory=dict)
     min_confidence: float | None = None
     judge: str | None = None
@@ -124,6 +127,23 @@ def _pattern(key, value, ctx):
     return value
 
 
+def _domains(key, value, ctx):
+    domains = tuple(d.strip().lstrip("@").casefold() for d in _strings(key, value, ctx))
+    for domain in domains:
+        if "@" in domain or " " in domain or "." not in domain:
+            raise ctx.error(key, f"must list mail domains like \"northwind.com\", got {_show(domain)}")
+    return domains
+
+
+def _encoding(key, value, ctx):
+    from plumbline.formats.encoding import valid_encoding
+
+    try:
+        return valid_encoding(_string(key, value, ctx))
+    except ValueError as exc:
+        raise ctx.error(key, str(exc)) from None
+
+
 def _severities(key, value, ctx):
     from plumbline.rules import message_rule_ids, rule_ids
 
@@ -172,6 +192,9 @@ CHECKS: dict[str, Callable] = {
     "plumbline": _path,
     "reps": _strings,
     "rep_pattern": _pattern,
+    "rep_domains": _domains,
+    "strict": _bool,
+    "encoding": _encoding,
     "severities": _severities,
     "min_confidence": _number(0, 1),
     "judge": _choice(_judges),

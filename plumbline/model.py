@@ -123,6 +123,7 @@ class Message:
     sender: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
     suppressions: tuple[Suppression, ...] = ()  # scanned from the raw source (plumbline.suppress)
+    notes: tuple[str, ...] = ()  # what the reader should know: "read as cp1252", "not judged: from …, not a rep"
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     coverage: tuple[str, ...] = ()
     messages: int = 0
+    notes: tuple[str, ...] = ()  # one line each, shown with the file (encoding used, messages not judged and why)
 
 
 @dataclass(frozen=True)

@@ -119,12 +119,18 @@ def iter_results(
     stdin_bytes: bytes | None = None,
     on_batch: Callable[[list[FileResult]], None] | None = None,
     on_embedded: OnEmbedded | None = None,
+    on_loaded: Callable[[list[Message]], None] | None = None,
 ) -> Iterator[FileResult]:
-    """Judge inputs batch by batch, yielding one FileResult per path in input order."""
+    """Judge inputs batch by batch, yielding one FileResult per path in input order.
+
+    `on_loaded(messages)`, if given, sees each readable file's messages as it is loaded (the
+    command's RepTracker)."""
     batch: list[tuple[str, list[Message] | None, str | None]] = []
     for path in paths:
         try:
             batch.append((path, load_path(path, options, stdin_bytes), None))
+            if on_loaded:
+                on_loaded(batch[-1][1])
         except InputError as exc:
             batch.append((path, None, exc.problem))
         if len(batch) >= batch_files:
@@ -149,11 +155,21 @@ def _judge_batch(judge: Judge, batch, on_batch, on_embedded=None) -> list[FileRe
         findings = apply_suppressions(findings_for(mine, judge.settings, judge.titles), loaded)
         results.append(FileResult(
             path=path, judgements=tuple(mine), findings=tuple(findings),
-            coverage=coverage(mine), messages=len(loaded),
+            coverage=coverage(mine), messages=len(loaded), notes=file_notes(loaded),
         ))
     if on_batch:
         on_batch(results)
     return results
+
+
+def file_notes(messages: list[Message]) -> tuple[str, ...]:
+    """The messages' notes, each once; a note shared by several messages (inbound mail in an
+    mbox) says how many."""
+    counts: dict[str, int] = {}
+    for message in messages:
+        for note in message.notes:
+            counts[note] = counts.get(note, 0) + 1
+    return tuple(note if n == 1 else f"{note} ({n} messages)" for note, n in counts.items())
 
 
 def check(

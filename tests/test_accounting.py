@@ -36,7 +36,7 @@ def batch(tmp_path, monkeypatch):
     for name in ("discovery_call.vtt", "reply_thread.eml", "newsletter.html", "pricing_call.json",
                  "voicemail_script.docx", "cold_call_script.docx", "deal_thread.mbox", "demo_call.srt"):
         shutil.copy(os.path.join(FORMATS, name), "in")
-    for name in ("not_a_zip.docx", "invalid.json", "binary.html", "latin1.txt", "no_headers.eml"):
+    for name in ("not_a_zip.docx", "invalid.json", "binary.html", "undecodable.txt", "no_headers.eml"):
         shutil.copy(os.path.join(FORMATS, "bad", name), "in/sub")
     with open("in/sub/pitch.txt", "w") as fh:
         fh.write(GOOD + DRIFT + DISCOUNT)
@@ -104,7 +104,7 @@ def test_every_input_once_judged_or_with_an_error(batch, fake_encoder):
     assert errors["in/too_big.txt"] == "file is 250000 bytes, over the 200000-byte limit"
     assert errors["lonely"].startswith("directory with no files to read")
     assert errors["in/empty.txt"].startswith("directory with no files to read")  # named: reported
-    assert set(errors) >= {"in/sub/not_a_zip.docx", "in/sub/invalid.json", "in/sub/binary.html", "in/sub/latin1.txt",
+    assert set(errors) >= {"in/sub/not_a_zip.docx", "in/sub/invalid.json", "in/sub/binary.html", "in/sub/undecodable.txt",
                            "in/sub/no_headers.eml"}
     judged = {path for path, r in by_path.items() if not r.error}
     assert {"in/sub/pitch.txt", "in/sub/huge_line.txt", "-", "in/discovery_call.vtt", "in/reply_thread.eml",

@@ -7,7 +7,7 @@ import sys
 import click
 
 from plumbline.cli.options import (config_option, input_options, judge_options, load_options, output_options,
-                                   selection_options, write_report)
+                                   report_reps, selection_options, write_report)
 from plumbline.decide import EXIT_USAGE, FAIL_ON_UNREADABLE
 
 
@@ -38,6 +38,7 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
     from plumbline.baseline import load as load_baseline
     from plumbline.decide import exit_code
     from plumbline.embed import ModelError
+    from plumbline.formats.reps import RepTracker
     from plumbline.judge import JudgeSettings
     from plumbline.judge.classifier import JudgeModelError, load
     from plumbline.model import ConfigError, PlumbLineError, Report
@@ -55,8 +56,9 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
                               use_cache=not no_cache)
         stdin = sys.stdin.buffer.read(options.max_bytes + 1) if "-" in paths else None  # over the limit: reported
         inputs = _inputs(paths, include, exclude, plumbline_path)
-        report = Report(plumbline=plumbline, files=tuple(iter_results(judge, inputs, options, stdin_bytes=stdin)),
-                        tool="check")
+        tracker = RepTracker(options)
+        report = Report(plumbline=plumbline, files=tuple(iter_results(judge, inputs, options, stdin_bytes=stdin,
+                                                                      on_loaded=tracker.add)), tool="check")
     except (ConfigError, PlumbLineError, ModelError, JudgeModelError) as exc:
         _usage_error(exc)
     report = _apply_baseline(report, known, write_baseline)
@@ -66,6 +68,7 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         write_report(redact_report(report), fmt, output)
     else:
         write_report(report, fmt, output)
+    report_reps(tracker)
     sys.exit(exit_code(report, fail_on, fail_on_unreadable))
 
 

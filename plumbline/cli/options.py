@@ -4,10 +4,28 @@ from __future__ import annotations
 import click
 
 
+_INPUT = "plumbline.input"  # ctx.meta key: input settings that commands read through load_options
+
+
+def _remember(ctx, param, value):
+    ctx.meta.setdefault(_INPUT, {})[param.name] = value
+    return value
+
+
 def input_options(func):
-    """How inputs are read: which speakers are reps, file size limit."""
-    func = click.option("--rep", "reps", multiple=True, metavar="NAME", help="A speaker whose turns are judged (repeatable). Full or first name, any case.")(func)
+    """How inputs are read: which speakers and senders are reps, encoding, file size limit.
+
+    --rep-domain, --encoding and --strict reach the command through `load_options` and
+    `strict_reps`, not as parameters, so a new input setting does not change every command's
+    signature."""
+    func = click.option("--rep", "reps", multiple=True, metavar="NAME", help="A speaker or email sender whose words are judged (repeatable). Full or first name, any case.")(func)
     func = click.option("--rep-pattern", metavar="REGEX", help="Judge the turns of speakers whose name matches this regular expression.")(func)
+    func = click.option("--rep-domain", "rep_domains", multiple=True, metavar="DOMAIN", expose_value=False, callback=_remember,
+                        help="Mail sent from this domain (or a subdomain) is a rep's (repeatable); mail from anyone else is not judged.")(func)
+    func = click.option("--strict", is_flag=True, expose_value=False, callback=_remember,
+                        help="Fail (exit 2) when a --rep, --rep-pattern or --rep-domain matches no speaker or sender in the run, instead of warning.")(func)
+    func = click.option("--encoding", metavar="CODEC", expose_value=False, callback=_remember,
+                        help="Read text inputs in this encoding (e.g. cp1252). [default: UTF-8, else detected]")(func)
     func = click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Skip (and report) files larger than this. [default: 20 MiB]")(func)
     return func
 
@@ -16,13 +34,48 @@ def load_options(reps, rep_pattern, max_bytes):
     import re
 
     from plumbline.formats import DEFAULT_MAX_BYTES, LoadOptions
+    from plumbline.formats.encoding import valid_encoding
 
     if rep_pattern:
         try:
             re.compile(rep_pattern)
         except re.error as exc:
             raise click.BadParameter(f"not a valid regular expression: {exc}", param_hint="--rep-pattern")
-    return LoadOptions(reps=tuple(reps), rep_pattern=rep_pattern, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+    meta = click.get_current_context().meta.get(_INPUT, {})
+    encoding = meta.get("encoding")
+    if encoding:
+        try:
+            encoding = valid_encoding(encoding)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--encoding")
+    domains = tuple(_domain(d) for d in meta.get("rep_domains") or ())
+    return LoadOptions(reps=tuple(reps), rep_pattern=rep_pattern, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
+                       encoding=encoding, rep_domains=domains)
+
+
+def _domain(value: str) -> str:
+    domain = value.strip().lstrip("@").casefold()
+    if not domain or "@" in domain or " " in domain or "." not in domain:
+        raise click.BadParameter(f"not a mail domain: {value!r} (expected like northwind.com)", param_hint="--rep-domain")
+    return domain
+
+
+def strict_reps() -> bool:
+    return bool(click.get_current_context().meta.get(_INPUT, {}).get("strict"))
+
+
+def report_reps(tracker) -> None:
+    """Say on stderr what the run's RepTracker found; under --strict a selector that named nobody
+    ends the run with exit 2 (after the report is written)."""
+    from plumbline.decide import EXIT_USAGE
+
+    for line in tracker.notes():
+        click.echo(f"note: {line}", err=True)
+    problems = tracker.problems()
+    for line in problems:
+        click.echo(f"{'error' if strict_reps() else 'warning'}: {line}", err=True)
+    if problems and strict_reps():
+        raise SystemExit(EXIT_USAGE)
 
 
 def output_options(func):

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from plumbline.cli.options import input_options, load_options
+from plumbline.cli.options import input_options, load_options, report_reps
 
 
 @click.command()
@@ -19,7 +19,10 @@ def segment(paths, reps, rep_pattern, max_bytes):
     from plumbline.model import InputError
     from plumbline.segment import segment_messages, text_units
 
+    from plumbline.formats.reps import RepTracker
+
     options = load_options(reps, rep_pattern, max_bytes)
+    tracker = RepTracker(options)
     failed = False
     for path in expand_paths(paths):
         try:
@@ -28,6 +31,7 @@ def segment(paths, reps, rep_pattern, max_bytes):
             click.echo(f"error: {exc}", err=True)
             failed = True
             continue
+        tracker.add(messages)
         if len(list(expand_paths(paths))) > 1:
             click.echo(f"# {path}")
         click.echo("line\tlabel\tstory\ttext")
@@ -39,4 +43,5 @@ def segment(paths, reps, rep_pattern, max_bytes):
                         rows.append((block.source_line(block.text.count("\n", 0, start)), "prospect", " ".join(unit.split())))
         for line, label, text in sorted(rows, key=lambda r: r[0]):
             click.echo(f"{line}\t{label}\t\t{text}")
+    report_reps(tracker)
     sys.exit(1 if failed else 0)

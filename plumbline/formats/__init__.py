@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -30,23 +30,38 @@ class LoadOptions:
     reps: tuple[str, ...] = ()
     rep_pattern: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    encoding: str | None = None  # --encoding: decode every text input with this codec, no detection
+    rep_domains: tuple[str, ...] = ()  # --rep-domain: mail from these domains (and their subdomains) is the reps'
 
     @property
     def selects_reps(self) -> bool:
-        return bool(self.reps or self.rep_pattern)
+        return bool(self.reps or self.rep_pattern or self.rep_domains)
 
     def is_rep(self, speaker: str | None) -> bool:
-        """A speaker is a rep if named by --rep (full name or first name, any case) or --rep-pattern."""
+        """A speaker is a rep if named by --rep (full name or first name, any case) or --rep-pattern;
+        an email address also if its domain is a --rep-domain."""
         if speaker is None:
             return True
-        name = speaker.strip().casefold()
-        for rep in self.reps:
-            rep = rep.strip().casefold()
-            if name == rep or name.split(" ")[0] == rep or rep.split(" ")[0] == name:
-                return True
-        if self.rep_pattern and re.search(self.rep_pattern, speaker, re.IGNORECASE):
-            return True
-        return False
+        return bool(self.selectors_naming(speaker))
+
+    def selectors(self) -> tuple[str, ...]:
+        """Each way reps are named, as the user wrote it: `--rep Dana`, `--rep-domain northwind.com`."""
+        return (tuple(f"--rep {rep}" for rep in self.reps) + tuple(f"--rep-domain {d}" for d in self.rep_domains)
+                + ((f"--rep-pattern {self.rep_pattern}",) if self.rep_pattern else ()))
+
+    def selectors_naming(self, who: str) -> tuple[str, ...]:
+        """The selectors (see `selectors`) that name `who`: a speaker, or an email sender's name or address."""
+        name = who.strip().casefold()
+        found = [f"--rep {rep}" for rep in self.reps if _names(rep.strip().casefold(), name)]
+        domain = name.rpartition("@")[2] if "@" in name else ""
+        found += [f"--rep-domain {d}" for d in self.rep_domains if domain == d or domain.endswith("." + d)]
+        if self.rep_pattern and re.search(self.rep_pattern, who, re.IGNORECASE):
+            found.append(f"--rep-pattern {self.rep_pattern}")
+        return tuple(found)
+
+
+def _names(rep: str, name: str) -> bool:
+    return name == rep or name.split(" ")[0] == rep or rep.split(" ")[0] == name
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class Source:
     path: str
     data: bytes
     text: str | None
+    encoding: str | None = None  # what `text` was decoded from, when not UTF-8 or forced
 
     @property
     def suffix(self) -> str:
@@ -110,7 +126,10 @@ def read_source(path: str, options: LoadOptions, stdin_bytes: bytes | None = Non
         return Source(path, data, None)
     if suffix in MAIL_SUFFIXES:
         return Source(path, data, _decode_mail(path, data))
-    return Source(path, data, decode_text(path, data))
+    from plumbline.formats.encoding import decode
+
+    text, encoding = decode(path, data, options.encoding)
+    return Source(path, data, text, encoding if options.encoding or encoding != "utf-8" else None)
 
 
 def _open(path: str):
@@ -146,28 +165,14 @@ def _read_stdin(limit: int) -> bytes:
 
 def decode_text(path: str, data: bytes) -> str:
     """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is an error."""
-    if not data.strip():
-        raise InputError(path, "file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    from plumbline.formats.encoding import decode
+
+    if data.strip() and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:8192]:
         try:
-            return _normalise_newlines(data.decode("utf-16"))
-        except UnicodeDecodeError:
-            raise InputError(path, "invalid UTF-16 text") from None
-    if b"\x00" in data[:8192]:
-        raise InputError(path, "binary file (contains NUL bytes), not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save as UTF-8"
-        ) from None
-    if "\x00" in text:
-        raise InputError(path, "binary file (contains NUL bytes), not text")
-    return _normalise_newlines(text)
-
-
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    return decode(path, data)[0]
 
 
 def choose_format(source: Source):
@@ -192,6 +197,13 @@ def load_source(source: Source, options: LoadOptions) -> list[Message]:
         messages = [m for m in (_without_merge_tags(m) for m in messages) if m.blocks]
     if not messages:
         raise InputError(source.path, "no message text found")
+    notes = [f"read as {source.encoding}" + (" (--encoding)" if options.encoding else " (detected: not UTF-8)")
+             ] if source.encoding else []
+    if options.selects_reps and not any(m.sender or m.kind == "email" or any(b.speaker for b in m.blocks)
+                                        for m in messages):
+        notes.append("judged whole as a rep's words: no speaker or sender to match --rep against")
+    if notes:
+        messages = [replace(m, notes=(*notes, *m.notes)) for m in messages]
     judged = sum(len(b.text) for m in messages for b in m.blocks if b.judged)
     if judged > MAX_JUDGED_CHARS:
         raise InputError(source.path, f"{judged:,} characters of rep text, over the {MAX_JUDGED_CHARS:,}-character "
@@ -270,7 +282,8 @@ def check_reps(path: str, speakers: Iterable[str], options: LoadOptions) -> None
     if not options.selects_reps:
         raise InputError(path, f"transcript with speakers {', '.join(speakers)}: name the rep with --rep")
     if not any(options.is_rep(s) for s in speakers):
-        raise InputError(path, f"no speaker matches --rep/--rep-pattern; speakers are {', '.join(speakers)}")
+        domains = " (--rep-domain names email senders only)" if options.rep_domains and not options.reps else ""
+        raise InputError(path, f"no speaker matches --rep/--rep-pattern{domains}; speakers are {', '.join(speakers)}")
 
 
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")

@@ -81,7 +81,10 @@ def read_message(path: str, lines: list[bytes], start: int, end: int, options, i
     is_rep = not options.selects_reps or _from_rep(options, name, address)
     judged = [is_rep and verdict == reply.BODY for verdict in verdicts]
     blocks = tuple(blocks_from_lines(visible, judged))
-    return Message(path=path, blocks=blocks, kind="email", index=index, sender=address, metadata=_metadata(top.headers))
+    notes = () if is_rep else (f"not judged: from {address or name or 'an unnamed sender'}, not a rep "
+                               "(--rep/--rep-pattern/--rep-domain)",)
+    return Message(path=path, blocks=blocks, kind="email", index=index, sender=address,
+                   metadata=_metadata(top.headers), notes=notes)
 
 
 def _visible_lines(body: mime.DecodedText) -> list[VisibleLine]:
@@ -103,12 +106,16 @@ def _visible_lines(body: mime.DecodedText) -> list[VisibleLine]:
 
 
 def _from_rep(options, name: str | None, address: str | None) -> bool:
-    """--rep names people: match the display name ("Lee, Sam" read as Sam Lee), the address, or
-    the address's local part ("sam.lee" is Sam Lee)."""
+    return any(options.is_rep(who) for who in sender_identities(name, address))
+
+
+def sender_identities(name: str | None, address: str | None) -> tuple[str, ...]:
+    """What --rep can match for a sender: the display name ("Lee, Sam" read as Sam Lee), the
+    address (whose domain --rep-domain matches), and the address's local part ("sam.lee" is Sam Lee)."""
     local = re.sub(r"[._-]+", " ", address.split("@")[0]) if address else None
     if name and name.count(",") == 1:  # Outlook's "Lee, Sam"
         name = " ".join(part.strip() for part in reversed(name.split(",")))
-    return any(options.is_rep(who) for who in (name, address, local) if who)
+    return tuple(who for who in (name, address, local) if who)
 
 
 def _sender(headers) -> tuple[str | None, str | None]:

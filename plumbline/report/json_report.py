@@ -51,6 +51,7 @@ def as_dict(report: Report) -> dict:
                 ],
                 "findings": [finding_record(f) for f in result.findings],
                 "coverage": list(result.coverage),
+                "notes": list(result.notes),
             }
         )
     out = {"plumbline": plumbline, "files": files, "summary": report.summary()}

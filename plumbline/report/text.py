@@ -20,6 +20,8 @@ def render(report: Report, out: TextIO, **_) -> None:
     for result in report.files:
         if result.error:
             out.write(f"{safe(result.path)}: error: {safe(result.error)}\n")
+        for note in result.notes:
+            out.write(f"{safe(result.path)}: note: {safe(note)}\n")
         for f in result.findings:
             if f.suppressed:
                 continue
