@@ -22,6 +22,8 @@ class Story:
     body: str
     path: str
     examples: tuple[str, ...] = ()  # sentences of the body, used as exemplars
+    title_line: int = 0  # 1-based line of `title:` in the file (0: not known)
+    example_lines: tuple[int, ...] = ()  # 1-based line where each example starts in the file
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,53 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Closest:
+    """The plumb-line sentences a judged sentence sits nearest: the closest exemplar (title or
+    sentence, as a row of the judge's index) of its best story and of its best avoid entry."""
+
+    story: str | None = None
+    story_row: int = -1
+    story_score: float = 0.0
+    avoid: str | None = None
+    avoid_row: int = -1
+    avoid_score: float = 0.0
+    suggest_row: int = -1  # the story sentence (row) a finding on it suggests saying instead
+
+
+@dataclass(frozen=True)
 class Judgement:
     sentence: Sentence
     label: str  # one of LABELS
-    story: str | None  # best story (aligned) or avoid entry (off-message)
+    story: str | None  # best story (aligned) or the avoid entry it matches (off-message; None if none does)
     score: float  # cosine similarity to `story`
     confidence: float  # calibrated probability of `label`
+    closest: Closest | None = None  # where the evidence for a finding comes from
+
+
+@dataclass(frozen=True)
+class PlumbLineSentence:
+    """One sentence of the plumb line (an entry's title, a story sentence, an avoid example),
+    with the file and line it is written at, so a finding can point there."""
+
+    entry: str
+    title: str
+    kind: str  # story | avoid
+    text: str
+    path: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a finding fired: the plumb-line sentence the flagged sentence sits nearest and how
+    near (against what sentences telling that story typically score), or the words a pattern
+    rule fired on."""
+
+    nearest: PlumbLineSentence | None = None
+    similarity: float | None = None
+    typical: float | None = None  # drift: what sentences that tell `nearest`'s story typically score
+    words: tuple[str, ...] = ()  # pattern rules: the words that fired
+    summary: str = ""  # the evidence as one line of prose
 
 
 @dataclass(frozen=True)
@@ -173,6 +216,8 @@ class Finding:
     suppressed: bool = False
     suppressed_by: str = ""  # "comment" (plumbline: ignore) or "baseline", when suppressed
     details: tuple[tuple[str, str], ...] = ()  # structured (key, value) detail, e.g. contact and touches of an over-contact finding
+    evidence: Evidence | None = None  # why it fired
+    suggestion: PlumbLineSentence | None = None  # a plumb-line sentence the rep could say instead (never applied)
 
 
 @dataclass(frozen=True)

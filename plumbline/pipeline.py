@@ -28,6 +28,7 @@ class Judge:
     titles: dict = field(default_factory=dict)
     references: dict = field(default_factory=dict)  # label -> embedded reference sentences
     parse_cache: object = None  # segment_cache.ParseCache: spaCy's analyses from earlier runs
+    explainer: object = None  # judge.evidence.Explainer: findings' evidence and suggestions
 
 
 def prepare_judge(
@@ -58,15 +59,20 @@ def prepare_judge(
         from plumbline.judge.model_store import default_judge_model
 
         judge_model = default_judge_model()
-    texts = index_texts(plumbline)
+    from plumbline.judge.evidence import VALUE_PROTOTYPES, build_explainer
+
+    # The value prototypes ride along with the plumb line's texts: one cached matrix, one encode.
+    texts = index_texts(plumbline) + list(VALUE_PROTOTYPES)
     if use_cache:
         vectors = cached_matrix(encoder.fingerprint, texts, lambda: encoder.encode(texts), dim=getattr(encoder, "dim", None))
     else:
         vectors = encoder.encode(texts)
+    vectors, prototypes = vectors[:len(texts) - len(VALUE_PROTOTYPES)], vectors[len(texts) - len(VALUE_PROTOTYPES):]
     titles = {s.id: s.title for s in plumbline.stories}
     references = embed_references(judge_model, encoder, use_cache) if settings.judge == "model" else {}
-    return Judge(plumbline, encoder, build_index(plumbline, vectors), judge_model, settings, titles, references,
-                 parse_cache)
+    index = build_index(plumbline, vectors)
+    return Judge(plumbline, encoder, index, judge_model, settings, titles, references, parse_cache,
+                 build_explainer(plumbline, index, prototypes, typical=model_name is None))
 
 
 def embed_references(judge_model, encoder, use_cache: bool = True) -> dict:
@@ -107,8 +113,11 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
     trained = judge.model is not None and judge.settings.judge == "model"
     context = judge.model.story_context if trained else 0.0
     word_weight = judge.model.story_word_weight if trained else 0.0
+    from plumbline.judge.evidence import explain
+
     scores = score_sentences(sentences, vectors, judge.index, judge.references, context, word_weight)
-    return sentences, judge_sentences(sentences, scores, judge.model, judge.settings)
+    judgements = judge_sentences(sentences, scores, judge.model, judge.settings, judge.explainer)
+    return sentences, explain(judgements, scores, vectors, judge.explainer)
 
 
 def iter_results(
@@ -152,7 +161,7 @@ def _judge_batch(judge: Judge, batch, on_batch, on_embedded=None) -> list[FileRe
             results.append(FileResult(path=path, error=error))
             continue
         mine = by_path.get(path, [])
-        findings = apply_suppressions(findings_for(mine, judge.settings, judge.titles), loaded)
+        findings = apply_suppressions(findings_for(mine, judge.settings, judge.titles, judge.explainer), loaded)
         results.append(FileResult(
             path=path, judgements=tuple(mine), findings=tuple(findings),
             coverage=coverage(mine), messages=len(loaded), notes=file_notes(loaded),

@@ -38,22 +38,27 @@ def load_plumbline(path: str) -> PlumbLine:
         raise PlumbLineError(f"{path}: plumb line has no Markdown (.md) files")
     entries, brand_names, seen = [], [], {}
     for file in files:
-        meta, body = _read_entry(file)
+        meta, body, body_line = _read_entry(file)
         if meta["kind"] == "brand":
             brand_names.extend(meta["names"])
             continue
         if meta["id"] in seen:
             raise PlumbLineError(f"{file}: duplicate id '{meta['id']}' (also in {seen[meta['id']]})")
         seen[meta["id"]] = file
+        located = examples_with_lines(body, body_line)
         entries.append(
-            Story(id=meta["id"], title=meta["title"], kind=meta["kind"], body=body, path=file, examples=tuple(split_examples(body)))
+            Story(id=meta["id"], title=meta["title"], kind=meta["kind"], body=body, path=file,
+                  examples=tuple(text for text, _ in located), title_line=meta["title_line"],
+                  example_lines=tuple(line for _, line in located))
         )
     if not any(e.kind == "story" for e in entries):
         raise PlumbLineError(f"{path}: plumb line has no `kind: story` entry")
     return PlumbLine(path=path, stories=tuple(entries), brand_names=tuple(dict.fromkeys(brand_names)))
 
 
-def _read_entry(file: str) -> tuple[dict, str]:
+def _read_entry(file: str) -> tuple[dict, str, int]:
+    """The validated front matter (with `title_line`), the body, and the file line the body
+    starts at (findings point marketers at the plumb-line sentence they are nearest)."""
     import yaml
 
     try:
@@ -86,8 +91,12 @@ def _read_entry(file: str) -> tuple[dict, str]:
             raise PlumbLineError(f"{file}: front matter is not valid YAML{detail}") from None
     if not isinstance(meta, dict):
         raise PlumbLineError(f"{file}: front matter must be 'key: value' lines")
-    body = "\n".join(lines[end + 1 :]).strip()
-    return _validate(file, meta, body), body
+    rest = lines[end + 1 :]
+    body = "\n".join(rest).strip()
+    leading = next((i for i, line in enumerate(rest) if line.strip()), 0)
+    checked = _validate(file, meta, body)
+    checked["title_line"] = next((i + 2 for i, line in enumerate(front) if line.startswith("title:")), 0)
+    return checked, body, end + 2 + leading
 
 
 def _plain_front_matter(lines: list[str]) -> dict | None:
@@ -148,26 +157,43 @@ def _shown(value) -> str:
 
 def split_examples(body: str) -> list[str]:
     """Sentences of a body: each bullet item is one example; prose is split at sentence ends."""
-    examples: list[str] = []
-    paragraph: list[str] = []
+    return [text for text, _ in examples_with_lines(body)]
+
+
+def examples_with_lines(body: str, first_line: int = 1) -> list[tuple[str, int]]:
+    """`split_examples`, each with the line it starts at (`first_line` is the body's first)."""
+    examples: list[tuple[str, int]] = []
+    paragraph: list[tuple[str, int]] = []
 
     def flush():
         if paragraph:
-            examples.extend(_sentences(" ".join(paragraph)))
+            examples.extend(_sentences(paragraph))
             paragraph.clear()
 
-    for line in body.split("\n"):
+    for number, line in enumerate(body.split("\n"), start=first_line):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             flush()
         elif _BULLET.match(line):
             flush()
-            examples.append(_BULLET.sub("", line).strip().strip('"“”'))
+            examples.append((_BULLET.sub("", line).strip().strip('"“”'), number))
         else:
-            paragraph.append(stripped)
+            paragraph.append((stripped, number))
     flush()
-    return [e for e in examples if len(e.split()) >= 2]
+    return [(text, line) for text, line in examples if len(text.split()) >= 2]
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[\"“A-Z0-9])", text) if s.strip()]
+def _sentences(paragraph: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Split a paragraph (its lines, joined by spaces) at sentence ends; each sentence keeps
+    the line its first character is on."""
+    text, starts = "", []
+    for stripped, number in paragraph:
+        if text:
+            text += " "
+        starts.append((len(text), number))
+        text += stripped
+    out = []
+    for match in re.finditer(r"\S.*?(?:[.!?](?=\s+[\"“A-Z0-9])|$)", text):
+        line = max(number for offset, number in starts if offset <= match.start())
+        out.append((match.group().strip(), line))
+    return [(s, line) for s, line in out if s]

@@ -32,9 +32,11 @@ def test_one_annotation_per_unsuppressed_finding(lines):
     assert len(commands) == 6  # 1 unreadable file + 5 unsuppressed findings (2 suppressed ones are not shown)
     assert commands[0] == "::error file=templates/broken.txt,title=plumbline%3A input not read::" \
                           "binary file (contains NUL bytes), not text"
-    assert ("::error file=templates/intro.txt,line=3,col=1,title=plumbline off-message::matches what the plumb "
-            "line says to avoid: Leading with discounts and deadline deals: \u201cI can take 20%25 off the first "
-            "year if you sign this month.\u201d") in commands
+    off = next(c for c in commands if "off-message" in c)
+    assert off.startswith("::error file=templates/intro.txt,line=3,col=1,title=plumbline off-message::matches what "
+                          "the plumb line says to avoid: Leading with discounts and deadline deals: \u201cI can take "
+                          "20%25 off the first year if you sign this month.\u201d. Why: matches avoid entry")
+    assert "Say instead: \u201c" in off and "plumbline/" in off  # a story sentence, with its file and line
     assert any(c.startswith("::warning file=templates/with space.html,line=4,col=4,title=plumbline drift::") for c in commands)
     injected = next(c for c in commands if "over-contact" in c)
     assert injected.startswith("::warning file=logs/touches%2C q1%3A 100%25.csv,line=3,col=1,title=plumbline over-contact::")

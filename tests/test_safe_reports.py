@@ -19,7 +19,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from plumbline.model import FileResult, Finding, Judgement, PlumbLine, Report, Sentence, Story
+from dataclasses import replace
+
+from plumbline.model import Evidence, FileResult, Finding, Judgement, PlumbLine, PlumbLineSentence, Report, Sentence, Story
 from plumbline.report import RENDERERS, describe, render
 
 HOSTILE = [
@@ -51,8 +53,11 @@ def hostile_report(text: str) -> Report:
     avoid = Story(id="discounts", title=f"Discounts {text}", kind="avoid", body="b", path="pl/avoid.md")
     path = f"mail/{text.replace('/', '_').replace(chr(0), '0')}.eml"
     sentence = Sentence(path=path, line=3, column=5, text=f"We said {text}", speaker=f"Dana {text}")
+    nearest = PlumbLineSentence("total-cost", f"Total cost {text}", "story", f"Story {text}", f"pl/{text}.md", 7)
     finding = Finding("drift", "warning", path, 3, 5, f"claim {text}", story="discounts", confidence=0.9,
-                      text=f"We said {text}", speaker=f"Dana {text}")
+                      text=f"We said {text}", speaker=f"Dana {text}",
+                      evidence=Evidence(nearest, 0.31, 0.55, (text,), f"nearest story {text}"),
+                      suggestion=replace(nearest, text=f"Say {text}"))
     off = Finding("off-message", "error", path, 4, 1, f"matches what to avoid: Discounts {text}", story="discounts",
                   text=f"Free {text}", speaker="Sam")
     suppressed = Finding("discount-language", "warning", path, 5, 1, "discount", text=text, suppressed=True,
@@ -82,8 +87,9 @@ def check_text(output: str, report: Report, text: str) -> None:
     assert not TERMINAL_UNSAFE.search(output), repr(TERMINAL_UNSAFE.search(output))
     for piece in re.split("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+", text):
         assert piece in output  # the printable text is all there
-    # 2 findings with their quoted line, coverage, an error, a report-level finding, blank, summary
-    assert output.count("\n") == 9
+    # 2 findings with their quoted line (one with why and say-instead lines), coverage, an error,
+    # a report-level finding, blank, summary
+    assert output.count("\n") == 11
 
 
 def check_json(output: str, report: Report, text: str) -> None:
@@ -101,8 +107,10 @@ def check_sarif(output: str, report: Report, text: str) -> None:
     data = json.loads(output)
     run = data["runs"][0]
     messages = [r["message"]["text"] for r in run["results"]]
-    assert describe(report.files[0].findings[0]) in messages
-    assert any(f"We said {' '.join(text.split())}" in m for m in messages)
+    from plumbline.report.sarif import escape_link_text
+
+    assert any(m.startswith(escape_link_text(describe(report.files[0].findings[0]))) for m in messages)
+    assert any(escape_link_text(f"We said {' '.join(text.split())}") in m for m in messages)
     for result in run["results"]:
         uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert not re.search(r"[\s\"'<>\\^`{|}\x00-\x1f\x7f]", uri), uri  # percent-encoded, a valid URI

@@ -11,6 +11,7 @@ from typing import Mapping
 import numpy as np
 
 from plumbline.judge.classifier import JudgeModel
+from plumbline.judge.evidence import avoid_evidence, discount_words, drift_evidence, words_evidence
 from plumbline.judge.features import FEATURES, SentenceScores
 from plumbline.judge.rules import RULES_BY_ID
 from plumbline.model import LABELS, Finding, Judgement, Sentence
@@ -54,39 +55,70 @@ def _threshold_probabilities(features: np.ndarray, settings: JudgeSettings) -> n
 
 
 def judge_sentences(
-    sentences: list[Sentence], scores: SentenceScores, model: JudgeModel | None, settings: JudgeSettings
+    sentences: list[Sentence], scores: SentenceScores, model: JudgeModel | None, settings: JudgeSettings,
+    explainer=None,
 ) -> list[Judgement]:
+    """One Judgement per sentence. An off-message judgement names the avoid entry only when
+    the sentence matches that entry (`evidence.avoid_matched`): the judge may call a discount
+    offer off-message against a plumb line whose only avoid entry is about guarantees."""
+    from plumbline.judge.evidence import avoid_matched, closest
+
     proba = probabilities(scores, model, settings)
     picks = proba.argmax(axis=1)
     judgements = []
     for i, sentence in enumerate(sentences):
         label = LABELS[picks[i]]
+        near = closest(scores, i)
         if label == "off-message":
-            story, score = scores.best_avoid[i], float(scores.avoid_score[i])
+            story = scores.best_avoid[i] if avoid_matched(explainer, near, bool(discount_cues(sentence))) else None
+            score = float(scores.avoid_score[i])
         else:
             story, score = scores.best_story[i], float(scores.story_score[i])
         judgements.append(Judgement(sentence, label, story if label in ("aligned", "off-message") else None,
-                                    score, float(proba[i, picks[i]])))
+                                    score, float(proba[i, picks[i]]), near))
     return judgements
 
 
-def findings_for(judgements: list[Judgement], settings: JudgeSettings, titles: Mapping[str, str]) -> list[Finding]:
+def findings_for(judgements: list[Judgement], settings: JudgeSettings, titles: Mapping[str, str],
+                 explainer=None) -> list[Finding]:
+    """Findings with their evidence and, for drift and off-message, a plumb-line sentence to
+    say instead (when `explainer`, built from the plumb line, is given)."""
     findings = []
     for j in judgements:
         s = j.sentence
         if j.label in ("drift", "off-message") and j.confidence >= settings.min_confidence:
-            if j.label == "drift":
-                message = "claim matches no story in the plumb line"
-            else:
-                message = f"matches what the plumb line says to avoid: {titles.get(j.story, j.story)}"
-            findings.append(Finding(j.label, settings.severity(j.label), s.path, s.line, s.column, message,
-                                    j.story, j.confidence, s.text, s.speaker))
+            findings.append(_judged_finding(j, settings, titles, explainer))
         discount = discount_cues(s)
         if discount:
+            words = discount_words(s)
             findings.append(Finding("discount-language", settings.severity("discount-language"), s.path, s.line,
                                     s.column, f"discount-led selling ({', '.join(discount)})", None, None,
-                                    s.text, s.speaker))
+                                    s.text, s.speaker, evidence=words_evidence(words) if words else None,
+                                    suggestion=_suggestion(explainer, j)))
     return findings
+
+
+def _judged_finding(j: Judgement, settings: JudgeSettings, titles: Mapping[str, str], explainer) -> Finding:
+    s = j.sentence
+    evidence = None
+    if j.label == "drift":
+        message = "claim matches no story in the plumb line"
+        if explainer is not None and j.closest is not None:
+            evidence = drift_evidence(explainer, j.closest)
+    elif j.story:
+        message = f"matches what the plumb line says to avoid: {titles.get(j.story, j.story)}"
+    else:
+        message = "reads as off-message selling, though no avoid entry of the plumb line matches it"
+    if j.label == "off-message" and explainer is not None and j.closest is not None:
+        evidence = avoid_evidence(explainer, j.closest, j.story is not None)
+    return Finding(j.label, settings.severity(j.label), s.path, s.line, s.column, message, j.story, j.confidence,
+                   s.text, s.speaker, evidence=evidence, suggestion=_suggestion(explainer, j))
+
+
+def _suggestion(explainer, j: Judgement):
+    if explainer is None or j.closest is None:
+        return None
+    return explainer.story_sentence(j.closest.suggest_row)
 
 
 def discount_cues(sentence: Sentence) -> list[str]:

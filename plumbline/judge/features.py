@@ -195,6 +195,8 @@ class SentenceScores:
     story_matrix: np.ndarray | None = None  # (n, n_stories): best exemplar + whole-story similarity
     groups: tuple = ()  # (path, message, speaker) of each sentence: who said it where
     word_matrix: np.ndarray | None = None  # (n, n_stories): story_word_scores, same columns as story_matrix
+    story_row: np.ndarray | None = None  # (n,) row of index.story_rows closest to each sentence within best_story
+    avoid_row: np.ndarray | None = None  # (n,) row of index.avoid_rows closest within best_avoid
 
 
 def neighbour_pairs(groups) -> list[tuple[int, int]]:
@@ -310,7 +312,18 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         story_matrix=story_matrix,
         groups=groups,
         word_matrix=word_matrix,
+        story_row=_closest_row(vectors, index.story_rows, index.story_owner, story_pick),
+        avoid_row=_closest_row(vectors, index.avoid_rows, index.avoid_owner, avoid_pick),
     )
+
+
+def _closest_row(vectors: np.ndarray, rows: np.ndarray, owner: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """For each sentence, the exemplar row of its picked entry it is most similar to (-1: none);
+    findings point at that plumb-line sentence as their evidence."""
+    if len(rows) == 0 or len(vectors) == 0:
+        return np.full(len(vectors), -1, dtype=int)
+    sims = np.where(owner[None, :] == np.asarray(picks)[:, None], vectors @ rows.T, -np.inf)
+    return sims.argmax(axis=1)
 
 
 def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:

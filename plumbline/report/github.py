@@ -44,7 +44,7 @@ def render(report: Report, out: TextIO, **_) -> None:
     for f in report.all_findings:
         if f.suppressed:
             continue
-        message = describe(f)
+        message = describe(f, explain=True)
         line = f.line if f.line >= 1 else None
         out.write(command(LEVELS.get(f.severity, "warning"), message, file=relative_path(f.path), line=line,
                           col=f.column if line else None, title=f"plumbline {f.rule}") + "\n")

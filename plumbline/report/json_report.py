@@ -4,7 +4,22 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from plumbline.model import Finding, Report
+from plumbline.model import Evidence, Finding, PlumbLineSentence, Report
+
+
+def plumbline_sentence_record(s: PlumbLineSentence | None) -> dict | None:
+    if s is None:
+        return None
+    return {"entry": s.entry, "title": s.title, "kind": s.kind, "text": s.text, "path": s.path, "line": s.line}
+
+
+def evidence_record(e: Evidence | None) -> dict | None:
+    """Why the finding fired: `nearest` plumb-line sentence and `similarity` to it (drift:
+    against `typical`, what sentences telling that story score), or the `words` a pattern fired on."""
+    if e is None:
+        return None
+    return {"summary": e.summary, "nearest": plumbline_sentence_record(e.nearest), "similarity": e.similarity,
+            "typical": e.typical, "words": list(e.words)}
 
 
 def finding_record(f: Finding) -> dict:
@@ -20,6 +35,8 @@ def finding_record(f: Finding) -> dict:
         "speaker": f.speaker,
         "suppressed": f.suppressed,
         **({"details": dict(f.details)} if f.details else {}),
+        "evidence": evidence_record(f.evidence),
+        "suggestion": plumbline_sentence_record(f.suggestion),
     }
 
 

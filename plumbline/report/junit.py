@@ -54,6 +54,6 @@ def _testcase(suite: ET.Element, path: str, tool: str) -> ET.Element:
 
 def _failure(case: ET.Element, f: Finding) -> None:
     where = f"{relative_path(f.path)}:{f.line}:{f.column}"
-    message = f"{f.rule} ({f.severity}) at line {f.line}: {describe(f)}"
-    body = f"{where}: {f.severity}: {f.rule}: {describe(f)}"
+    message = f"{f.rule} ({f.severity}) at line {f.line}: {describe(f, explain=True)}"
+    body = f"{where}: {f.severity}: {f.rule}: {describe(f, explain=True)}"
     ET.SubElement(case, "failure", type=f.rule, message=xml_text(message)).text = xml_text(body)

@@ -5,6 +5,9 @@ repository root. Each result carries a partial fingerprint made of rule, path an
 sentence text (no line number), so code scanning keeps tracking a finding when lines move.
 Suppressed findings are kept with a SARIF `suppressions` entry (inSource for a comment,
 external for the baseline); files that could not be read become tool execution notifications.
+A finding's evidence and suggestion become `relatedLocations` at the plumb-line file and line,
+linked from the message text with SARIF's embedded links (`[nearest story](1)`), so code
+scanning takes a reader from the flagged email to the story it drifted from.
 """
 from __future__ import annotations
 
@@ -82,12 +85,17 @@ def _results(report: Report, ids: list[str]) -> list[dict]:
             "ruleId": f.rule,
             "ruleIndex": ids.index(f.rule),
             "level": LEVELS.get(f.severity, "warning"),
-            "message": {"text": describe(f)},
+            "message": {"text": message_text(f)},
             "locations": [{"physicalLocation": _physical(f.path, f.line, f.column)}],
             "partialFingerprints": {FINGERPRINT: f"{key}:{seen[key]}"},
         }
+        related = related_locations(f)
+        if related:
+            result["relatedLocations"] = related
         properties = {k: v for k, v in (("story", f.story), ("speaker", f.speaker),
-                                         ("confidence", None if f.confidence is None else round(f.confidence, 4)))
+                                         ("confidence", None if f.confidence is None else round(f.confidence, 4)),
+                                         ("evidence", f.evidence.summary if f.evidence and f.evidence.summary else None),
+                                         ("suggestion", f.suggestion.text if f.suggestion else None))
                       if v is not None}
         if properties:
             result["properties"] = properties
@@ -96,6 +104,48 @@ def _results(report: Report, ids: list[str]) -> list[dict]:
                                        "justification": f"plumbline {f.suppressed_by or 'suppression'}"}]
         results.append(result)
     return results
+
+
+def escape_link_text(text: str) -> str:
+    """Literal brackets in a SARIF message must be escaped, or a consumer may read quoted text
+    such as "[First Name](1)" as an embedded link (SARIF 2.1.0, 3.11.6)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _linked(f) -> list[tuple[str, object]]:
+    """(link label, plumb-line sentence) for the finding's evidence and suggestion."""
+    out = []
+    if f.evidence is not None and f.evidence.nearest is not None:
+        kind = "nearest story" if f.evidence.nearest.kind == "story" else "avoid entry"
+        out.append((kind, f.evidence.nearest))
+    if f.suggestion is not None:
+        out.append(("say instead", f.suggestion))
+    return out
+
+
+def message_text(f) -> str:
+    """The finding as prose, then its evidence with links to the plumb-line sentences."""
+    text = escape_link_text(describe(f))
+    parts = []
+    e = f.evidence
+    for number, (label, s) in enumerate(_linked(f), start=1):
+        if label == "say instead":
+            parts.append(f"[say instead]({number}): " + escape_link_text(f"\u201c{s.text}\u201d"))
+            continue
+        measured = f", similarity {e.similarity:.2f}" if e.similarity is not None else ""
+        measured += f" (sentences that tell it typically score {e.typical:.2f})" if e.typical is not None else ""
+        parts.append(f"[{label}]({number}): " + escape_link_text(s.title) + measured)
+    if e is not None and e.words:
+        parts.append("fired on " + ", ".join(escape_link_text(f"\u201c{w}\u201d") for w in e.words))
+    return f"{text}. {'; '.join(parts)}." if parts else text
+
+
+def related_locations(f) -> list[dict]:
+    out = []
+    for number, (label, s) in enumerate(_linked(f), start=1):
+        text = f"{label}: {s.title}" if label != "say instead" else f"say instead: \u201c{s.text}\u201d ({s.title})"
+        out.append({"id": number, "physicalLocation": _physical(s.path, s.line, 1), "message": {"text": text}})
+    return out
 
 
 def _physical(path: str, line: int = 0, column: int = 0) -> dict:
