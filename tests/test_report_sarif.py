@@ -159,3 +159,33 @@ def test_cli_writes_sarif_to_output(project, fake_encoder, monkeypatch):
     assert result.exit_code == 1 and result.stdout == ""
     log = json.loads(open("out.sarif", encoding="utf-8").read())
     assert log["version"] == "2.1.0" and log["runs"][0]["results"][0]["ruleId"] == "drift"
+
+
+def test_related_locations_point_at_the_plumb_line(project, fake_encoder, tmp_path):
+    """Evidence and suggestion become relatedLocations at the plumb-line file and line, linked
+    from the message; the log stays valid and sarif-tools still reads it."""
+    log = sarif(sample_report(project, fake_encoder))
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] in ("drift", "off-message")]
+    assert results and all(r.get("relatedLocations") for r in results)
+    for result in results:
+        ids = [loc["id"] for loc in result["relatedLocations"]]
+        assert ids == list(range(1, len(ids) + 1))
+        for loc in result["relatedLocations"]:
+            assert f"]({loc['id']})" in result["message"]["text"]  # an embedded link to it
+            physical = loc["physicalLocation"]
+            uri, line = physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+            assert uri.startswith("plumbline/") and physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+            with open(os.path.join(project, uri), encoding="utf-8") as fh:
+                written = fh.read().split("\n")[line - 1]
+            assert written.strip() and not written.startswith(("---", "id:", "kind:"))
+    with open(os.path.join(DATA, "sarif-schema-2.1.0.json"), encoding="utf-8") as fh:
+        schema = json.load(fh)
+    assert not list(jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log))
+    command = shutil.which("sarif")
+    if command is None:
+        pytest.skip("sarif-tools is not installed (pip install sarif-tools)")
+    path = tmp_path / "related.sarif"
+    path.write_text(json.dumps(log), encoding="utf-8")
+    for sub in ("summary", "ls"):
+        result = subprocess.run([command, sub, str(path)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
