@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     from plumbline.corpus import load_companies
     from plumbline.embed import load_encoder
-    from plumbline.embed_cache import CachedEncoder
+    from plumbline.embed.cache import CachedEncoder
     from plumbline.evaluation import prepare_company
     from plumbline.judge.features import build_index, index_texts
     from plumbline.plumbline_file import load_plumbline
