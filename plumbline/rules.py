@@ -43,9 +43,18 @@ def _as_rule(record) -> Rule:
     )
 
 
+def lint_rules() -> tuple[Rule, ...]:
+    """The rules `plumbline lint-plumbline` reports about a plumb line itself."""
+    from plumbline.lint import RULES as LINT_RULES
+
+    return LINT_RULES
+
+
 def all_rules() -> tuple[Rule, ...]:
-    """Message rules first, then contact rules; ids are unique."""
-    return RULES + tuple(r for r in contact_rules() if r.id not in RULES_BY_ID)
+    """Message rules first, then plumb-line lint rules, then contact rules; ids are unique."""
+    own = RULES + lint_rules()
+    ids = {r.id for r in own}
+    return own + tuple(r for r in contact_rules() if r.id not in ids)
 
 
 def rule_ids() -> tuple[str, ...]:
@@ -53,5 +62,6 @@ def rule_ids() -> tuple[str, ...]:
 
 
 def message_rule_ids() -> tuple[str, ...]:
-    """The rules `check` reports (their severities are set by the top-level `severities` table)."""
-    return tuple(RULES_BY_ID)
+    """The rules `check` and `lint-plumbline` report (their severities are set by the top-level
+    `severities` table)."""
+    return tuple(RULES_BY_ID) + tuple(r.id for r in lint_rules())

@@ -11,6 +11,7 @@ from plumbline import DISTRIBUTION, __version__
 COMMANDS = {
     "check": ("plumbline.cli.check", "check", "Judge emails, scripts and transcripts against a plumb line."),
     "audit": ("plumbline.cli.audit", "audit", "Batch-audit a large export and write a shareable report."),
+    "lint-plumbline": ("plumbline.cli.lint", "lint_plumbline", "Check a plumb line before it ships: overlaps, weak stories, no brand."),
     "contacts": ("plumbline.cli.contacts", "contacts", "Find prospects contacted too often, by too many people."),
     "eval": ("plumbline.cli.evaluate", "evaluate", "Score the judge on labelled messages (leave one company out)."),
     "train": ("plumbline.cli.train", "train", "Train the judge on the labelled corpus and write models/."),

@@ -38,6 +38,7 @@ VALUE_MIN = 0.40
 # sentence (9 in 10 score 0.46 or more), whatever the story; how close a story's own sentences
 # sit to each other does not predict it (correlation 0.04), so one figure serves every story.
 TYPICAL_ALIGNED = 0.54
+ALIGNED_P10 = 0.46
 # A labelled off-message sentence scores at least 0.45 against its own avoid entry 62% of the
 # time, and against the closest *other* entry (the one a finding would wrongly name) 22% of the
 # time; at 0.55, 37% against 5%. A finding names an avoid entry from AVOID_MATCH on, and a

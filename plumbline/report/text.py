@@ -67,17 +67,22 @@ def render(report: Report, out: TextIO, **_) -> None:
             _write_group(out, group)
         if result.coverage:
             out.write(f"{safe(result.path)}: coverage: {_coverage(report, result.coverage)}\n")
-        if not shown and report.tool != "contacts":
-            sentences = len(result.judgements)
-            out.write(f"{safe(result.path)}: ok, no findings ({sentences} sentence(s) judged)\n")
+        if not shown and report.tool == "check":
+            out.write(f"{safe(result.path)}: ok, no findings ({len(result.judgements)} sentence(s) judged)\n")
+        elif not shown and report.tool == "lint-plumbline":
+            out.write(f"{safe(result.path)}: ok\n")
     for f in report.findings:  # not tied to a judged file (contacts): their text is a message body
         if not f.suppressed:
-            out.write(f"{safe(f.path)}:{f.line}:{f.column}: {f.rule} {safe(f.message)}\n")
+            where = f"{f.line}:{f.column}:" if f.line >= 1 else ""
+            out.write(f"{safe(f.path)}:{where} {f.rule} {safe(f.message)}\n")
     s = report.summary()
     suppressed = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
     if report.tool == "contacts":
         out.write(f"\n{s['files']} file(s), {s['errors']} error(s), {s['messages']} touch row(s); "
                   f"{s['findings']} finding(s){suppressed}\n")
+        return
+    if report.tool == "lint-plumbline":
+        out.write(f"\n{s['files']} plumb-line entr{'y' if s['files'] == 1 else 'ies'}; {s['findings']} finding(s)\n")
         return
     labels = s["labels"]
     flagged = len(group_by_sentence(f for f in report.all_findings if not f.suppressed))
