@@ -51,6 +51,15 @@ class Config:
     max_bytes: int | None = None
     baseline: str | None = None
     contacts: Mapping[str, Any] = field(default_factory=dict)
+    min_stories: int | None = None  # every message tells at least this many stories
+    require: tuple = ()  # plumbline.judge.require.Requirement, one per [[require]] table
+
+    def requirements(self) -> tuple:
+        """[[require]] tables, then `min_stories` as a requirement on every message."""
+        from plumbline.judge.require import Requirement
+
+        every = (Requirement("*", (), self.min_stories, os.path.dirname(self.source or "")),) if self.min_stories else ()
+        return tuple(self.require) + every
 
     def flag_values(self) -> dict[str, Any]:
         """The values set in the file that a command-line flag of the same name can override."""
@@ -62,7 +71,7 @@ class Config:
         return out
 
 
-NOT_FLAGS = {"source", "severities", "contacts"}
+NOT_FLAGS = {"source", "severities", "contacts", "min_stories", "require"}
 
 
 def _string(key, value, ctx):
@@ -160,6 +169,38 @@ def _severities(key, value, ctx):
     return dict(value)
 
 
+def _count(key, value, ctx):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ctx.error(key, f"must be a whole number, 0 or more, got {_show(value)}")
+    return value
+
+
+REQUIRE_KEYS = ("glob", "stories", "min_stories")
+
+
+def _require(key, value, ctx):
+    """[[require]] tables: glob (required), stories (story ids), min_stories (default 1)."""
+    from plumbline.judge.require import Requirement
+
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ctx.error(key, "must be [[require]] tables")
+    out = []
+    for n, table in enumerate(value, start=1):
+        where = f"{key}[{n}]"
+        unknown = sorted(set(table) - set(REQUIRE_KEYS))
+        if unknown:
+            raise ctx.error(f"{where}.{unknown[0]}", f"is not a [[require]] key (keys are {', '.join(REQUIRE_KEYS)})")
+        if "glob" not in table:
+            raise ctx.error(where, "needs a glob (which messages it applies to)")
+        glob = _string(f"{where}.glob", table["glob"], ctx)
+        stories = _strings(f"{where}.stories", table["stories"], ctx) if "stories" in table else ()
+        count = _count(f"{where}.min_stories", table.get("min_stories", 1), ctx)
+        if stories and count > len(stories):
+            raise ctx.error(f"{where}.min_stories", f"is {count}, but only {len(stories)} stories are listed")
+        out.append(Requirement(glob, stories, count, ctx.directory))
+    return tuple(out)
+
+
 def _table(key, value, ctx):
     if not isinstance(value, dict):
         raise ctx.error(key, f"must be a table, got {_show(value)}")
@@ -211,6 +252,8 @@ CHECKS: dict[str, Callable] = {
     "max_bytes": _positive_int,
     "baseline": _path,
     "contacts": _table,
+    "min_stories": _count,
+    "require": _require,
 }
 
 

@@ -4,7 +4,7 @@ Batching lets spaCy and the embedding model work on many sentences at once; ever
 path yields exactly one FileResult (judged, or with its one-line error), in input order."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 from plumbline.decide import apply_suppressions
@@ -161,11 +161,15 @@ def _judge_batch(judge: Judge, batch, on_batch, on_embedded=None) -> list[FileRe
             results.append(FileResult(path=path, error=error))
             continue
         mine = by_path.get(path, [])
-        findings = apply_suppressions(findings_for(mine, judge.settings, judge.titles, judge.explainer), loaded)
-        results.append(FileResult(
-            path=path, judgements=tuple(mine), findings=tuple(findings),
-            coverage=coverage(mine), messages=len(loaded), notes=file_notes(loaded),
-        ))
+        result = FileResult(path=path, judgements=tuple(mine), coverage=coverage(mine), messages=len(loaded),
+                            notes=file_notes(loaded))
+        findings = findings_for(mine, judge.settings, judge.titles, judge.explainer)
+        if judge.settings.requirements:
+            from plumbline.judge.require import missing_stories
+
+            findings += missing_stories(result, judge.settings.requirements, judge.plumbline,
+                                        judge.settings.severity("missing-story"))
+        results.append(replace(result, findings=tuple(apply_suppressions(findings, loaded))))
     if on_batch:
         on_batch(results)
     return results

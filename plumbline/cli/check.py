@@ -47,10 +47,15 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
 
     options = load_options(reps, rep_pattern, max_bytes)
     settings = JudgeSettings(judge=judge_kind, min_confidence=min_confidence, severities=dict(config.severities),
-                             story_threshold=story_threshold, avoid_threshold=avoid_threshold)
+                             story_threshold=story_threshold, avoid_threshold=avoid_threshold,
+                             requirements=config.requirements())
     try:
         known = load_baseline(baseline) if baseline and not write_baseline else None
         plumbline = load_plumbline(plumbline_path)
+        if settings.requirements:
+            from plumbline.judge.require import check_known
+
+            check_known(settings.requirements, plumbline)
         trained = load(judge_model) if judge_model else None
         judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
                               use_cache=not no_cache)

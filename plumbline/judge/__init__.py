@@ -27,6 +27,7 @@ class JudgeSettings:
     story_threshold: float = 0.45  # thresholds judge: aligned at or above this similarity
     avoid_threshold: float = 0.55  # thresholds judge: off-message at or above this
     neutral_threshold: float = 0.5  # thresholds judge: neutral when this close to a neutral exemplar (and closer than to the plumb line)
+    requirements: tuple = ()  # judge.require.Requirement: stories messages must tell
 
     def severity(self, rule: str) -> str:
         return self.severities.get(rule, RULES_BY_ID[rule].default_severity)

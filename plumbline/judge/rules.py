@@ -44,5 +44,17 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+RULES += (
+    Rule(
+        "missing-story",
+        "A message does not tell the stories the config requires of it.",
+        "warning",
+        bad_example="An outbound template, required to tell the total-cost story, that only lists features.",
+        good_example="The same template with a line on what payroll really costs once filings are included.",
+        help="Set by `[[require]] glob = ... stories = [...]` or `min_stories` in plumbline.toml; a story counts "
+             "as told when the judge attributes a sentence to it.",
+    ),
+)
+
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
