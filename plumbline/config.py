@@ -35,6 +35,7 @@ class Config:
     rep_domains: tuple[str, ...] = ()
     strict: bool | None = None
     encoding: str | None = None
+    export_columns: tuple[str, ...] = ()  # "field=column" for CRM email exports, as --export-column takes them
     severities: Mapping[str, str] = field(default_factory=dict)
     min_confidence: float | None = None
     judge: str | None = None
@@ -153,6 +154,17 @@ def _encoding(key, value, ctx):
         raise ctx.error(key, str(exc)) from None
 
 
+def _export_columns(key, value, ctx):
+    from plumbline.formats.export_columns import validate
+
+    if not isinstance(value, dict):
+        raise ctx.error(key, f"must be a table of field = \"column name\", got {_show(value)}")
+    try:
+        return tuple(f"{field}={column}" for field, column in validate(value, f"{ctx.where}: key '{key}'"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _severities(key, value, ctx):
     from plumbline.rules import message_rule_ids, rule_ids
 
@@ -236,6 +248,7 @@ CHECKS: dict[str, Callable] = {
     "rep_domains": _domains,
     "strict": _bool,
     "encoding": _encoding,
+    "export_columns": _export_columns,
     "severities": _severities,
     "min_confidence": _number(0, 1),
     "judge": _choice(_judges),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from plumbline.formats import MAX_JUDGED_CHARS, LoadOptions, load_path
+from plumbline.formats import MAX_MESSAGE_CHARS, LoadOptions, load_path
 from plumbline.model import InputError
 from plumbline.segment import MAX_UNIT, segment_messages, text_units
 
@@ -48,8 +48,8 @@ def test_a_long_line_is_cut_between_sentences_not_inside_one():
 def test_a_file_with_more_rep_text_than_the_limit_is_reported_not_judged(tmp_path):
     path = tmp_path / "dump.txt"
     text = _one_line_of_sentences(10)
-    path.write_text((text + " ") * (MAX_JUDGED_CHARS // len(text) + 2))
-    with pytest.raises(InputError, match=r"characters of rep text, over the 1,000,000-character limit"):
+    path.write_text((text + " ") * (MAX_MESSAGE_CHARS // len(text) + 2))
+    with pytest.raises(InputError, match=r"characters of rep text, over the 500,000-character limit for one message"):
         load_path(str(path))
     path.write_text(text)
     assert load_path(str(path))

@@ -26,6 +26,9 @@ def input_options(func):
                         help="Fail (exit 2) when a --rep, --rep-pattern or --rep-domain matches no speaker or sender in the run, instead of warning.")(func)
     func = click.option("--encoding", metavar="CODEC", expose_value=False, callback=_remember,
                         help="Read text inputs in this encoding (e.g. cp1252). [default: UTF-8, else detected]")(func)
+    func = click.option("--export-column", "export_columns", multiple=True, metavar="FIELD=NAME", expose_value=False,
+                        callback=_remember, help="In CRM email exports (.csv, .jsonl), the column holding FIELD: body, html_body, "
+                                                 "sender, sender_name, recipient, date, subject, id (repeatable). [default: guessed from the header]")(func)
     func = click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Skip (and report) files larger than this. [default: 20 MiB]")(func)
     return func
 
@@ -50,7 +53,22 @@ def load_options(reps, rep_pattern, max_bytes):
             raise click.BadParameter(str(exc), param_hint="--encoding")
     domains = tuple(_domain(d) for d in meta.get("rep_domains") or ())
     return LoadOptions(reps=tuple(reps), rep_pattern=rep_pattern, max_bytes=max_bytes or DEFAULT_MAX_BYTES,
-                       encoding=encoding, rep_domains=domains)
+                       encoding=encoding, rep_domains=domains, columns=_columns(meta.get("export_columns") or ()))
+
+
+def _columns(values) -> tuple[tuple[str, str], ...]:
+    from plumbline.formats.export_columns import validate
+
+    pairs = {}
+    for value in values:
+        field, sep, column = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected FIELD=NAME, got {value!r}", param_hint="--export-column")
+        pairs[field.strip()] = column.strip()
+    try:
+        return validate(pairs, "--export-column")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--export-column: "), param_hint="--export-column")
 
 
 def _domain(value: str) -> str:

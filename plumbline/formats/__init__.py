@@ -18,10 +18,11 @@ from plumbline.model import InputError, Message
 from plumbline.suppress import with_suppressions
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# Characters of rep text judged per file: about 170,000 words, a day of calls. Bounds the time
-# and memory one file can take (a 5 MB one-line export took 83 s and 1.2 GB); a larger file is
-# reported, not judged in part.
-MAX_JUDGED_CHARS = 1_000_000
+# Characters of rep text in one message: about 85,000 words, far more than a day of one rep's
+# calls. Bounds the time and memory one message can take (a 5 MB one-line file took 83 s and
+# 1.2 GB); a file with a larger message is reported, not judged in part. A file of many
+# messages (an mbox, a CRM export) is bounded by --max-bytes.
+MAX_MESSAGE_CHARS = 500_000
 STDIN = "-"
 
 
@@ -32,6 +33,7 @@ class LoadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     encoding: str | None = None  # --encoding: decode every text input with this codec, no detection
     rep_domains: tuple[str, ...] = ()  # --rep-domain: mail from these domains (and their subdomains) is the reps'
+    columns: tuple[tuple[str, str], ...] = ()  # --export-column FIELD=NAME: CRM export columns (export_columns.py)
 
     @property
     def selects_reps(self) -> bool:
@@ -87,7 +89,7 @@ def _format_modules():
     from plumbline.formats import text, transcript
 
     modules = []
-    for name in ("vtt", "mbox", "email", "transcript_json", "html", "srt", "docx"):
+    for name in ("vtt", "mbox", "email", "transcript_json", "html", "srt", "docx", "export"):
         try:
             modules.append(__import__(f"plumbline.formats.{name}", fromlist=["load"]))
         except ImportError:
@@ -202,12 +204,14 @@ def load_source(source: Source, options: LoadOptions) -> list[Message]:
     if options.selects_reps and not any(m.sender or m.kind == "email" or any(b.speaker for b in m.blocks)
                                         for m in messages):
         notes.append("judged whole as a rep's words: no speaker or sender to match --rep against")
-    if notes:
-        messages = [replace(m, notes=(*notes, *m.notes)) for m in messages]
-    judged = sum(len(b.text) for m in messages for b in m.blocks if b.judged)
-    if judged > MAX_JUDGED_CHARS:
-        raise InputError(source.path, f"{judged:,} characters of rep text, over the {MAX_JUDGED_CHARS:,}-character "
-                                      "limit for one file: split it into smaller files")
+    if notes:  # about the file: said once, with its first message
+        messages[0] = replace(messages[0], notes=(*notes, *messages[0].notes))
+    for message in messages:
+        judged = sum(len(b.text) for b in message.blocks if b.judged)
+        if judged > MAX_MESSAGE_CHARS:
+            which = f"message {message.index + 1} has " if len(messages) > 1 else ""
+            raise InputError(source.path, f"{which}{judged:,} characters of rep text, over the "
+                                          f"{MAX_MESSAGE_CHARS:,}-character limit for one message: split it")
     return messages
 
 

@@ -78,11 +78,10 @@ def read_message(path: str, lines: list[bytes], start: int, end: int, options, i
     visible = _visible_lines(body)
     verdicts = reply.classify(visible)
     name, address = _sender(top.headers)
-    is_rep = not options.selects_reps or _from_rep(options, name, address)
+    is_rep = not options.selects_reps or from_rep(options, name, address)
     judged = [is_rep and verdict == reply.BODY for verdict in verdicts]
     blocks = tuple(blocks_from_lines(visible, judged))
-    notes = () if is_rep else (f"not judged: from {address or name or 'an unnamed sender'}, not a rep "
-                               "(--rep/--rep-pattern/--rep-domain)",)
+    notes = () if is_rep else (not_a_rep_note(name, address),)
     return Message(path=path, blocks=blocks, kind="email", index=index, sender=address,
                    metadata=_metadata(top.headers), notes=notes)
 
@@ -105,8 +104,12 @@ def _visible_lines(body: mime.DecodedText) -> list[VisibleLine]:
     return lines
 
 
-def _from_rep(options, name: str | None, address: str | None) -> bool:
+def from_rep(options, name: str | None, address: str | None) -> bool:
     return any(options.is_rep(who) for who in sender_identities(name, address))
+
+
+def not_a_rep_note(name: str | None, address: str | None) -> str:
+    return f"not judged: from {address or name or 'an unnamed sender'}, not a rep (--rep/--rep-pattern/--rep-domain)"
 
 
 def sender_identities(name: str | None, address: str | None) -> tuple[str, ...]:
