@@ -154,3 +154,18 @@ def test_encoding_flag_forces_the_codec(project):
     forced = as_json(run_check("mail/utf16.txt", "--encoding", "ascii", "--format", "json"))
     assert forced["mail/utf16.txt"]["error"] == "not valid ascii (byte 0xff at offset 0)"
     assert run_check("mail", "--encoding", "klingon").exit_code == 2
+
+
+def test_audit_warns_about_a_rep_that_matches_nobody_and_honours_strict(project, tmp_path):
+    from click.testing import CliRunner
+
+    from plumbline.cli import main
+
+    args = ["audit", "mail", "--plumbline", "plumbline", "--judge", "thresholds", "--rep", "Tom Beker",
+            "--json", str(tmp_path / "a.json"), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "warning: --rep Tom Beker matched no speaker or sender" in result.output
+    strict = CliRunner().invoke(main, args + ["--strict", "--fresh"])
+    assert strict.exit_code == 2 and "error: --rep Tom Beker matched no speaker" in strict.output
+    resumed = CliRunner().invoke(main, args)  # nothing read this run: nothing to say
+    assert resumed.exit_code == 0 and resumed.output == ""

@@ -61,6 +61,7 @@ def run_audit(
     theme_sample: int = 2000,
     map_sample: int = 400,
     worst: int = 10,
+    on_loaded: Callable[[list], None] | None = None,
     **prepare,
 ) -> AuditSummary:
     """Audit every file under `paths` against the plumb line and return the aggregates.
@@ -75,13 +76,14 @@ def run_audit(
         with tempfile.TemporaryDirectory(prefix="plumbline-audit-") as tmp:
             return run_audit(paths, plumbline, options=options, judge=judge, state_dir=tmp, fresh=fresh,
                              batch_files=batch_files, seed=seed, on_progress=on_progress, sinks=sinks,
-                             theme_sample=theme_sample, map_sample=map_sample, worst=worst)
+                             theme_sample=theme_sample, map_sample=map_sample, worst=worst, on_loaded=on_loaded)
     identity = run_identity(plumbline, judge.encoder.fingerprint, judge.settings, judge.model, options)
     aggregator = Aggregator(seed, theme_sample, map_sample, worst)
     sinks = list(sinks)
     with AuditState(state_dir, identity, judge.encoder.dim, fresh=fresh) as state:
         state.describe(plumbline=plumbline.path, fingerprint=judge.encoder.fingerprint, judge=judge.settings.judge)
         streamer = _Streamer(judge, options, state, aggregator, sinks, on_progress, count_inputs(paths))
+        streamer.on_loaded = on_loaded  # the command's RepTracker: files judged this run, not resumed ones
         streamer.run(paths, batch_files)
         _embed_missing(judge, aggregator)
     for sink in sinks:
@@ -110,13 +112,15 @@ class _Streamer:
         self._pending: dict[str, tuple] = {}
         self._batch: dict = {}
         self._left_in_batch = 0
+        self.on_loaded = None
 
     def run(self, paths: Sequence[str], batch_files: int) -> None:
         from plumbline.pipeline import iter_results
 
         self._progress()  # the total is known before the first batch
         for result in iter_results(self.judge, self._to_judge(paths), self.options, batch_files=batch_files,
-                                   on_batch=self._batch_started, on_embedded=self._embedded):
+                                   on_batch=self._batch_started, on_embedded=self._embedded,
+                                   on_loaded=self.on_loaded):
             self._judged(result)
             self._left_in_batch -= 1
             if self._left_in_batch == 0:

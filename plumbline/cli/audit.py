@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from plumbline.cli.options import input_options, judge_options, load_options
+from plumbline.cli.options import input_options, judge_options, load_options, report_reps
 from plumbline.decide import EXIT_USAGE
 
 EXIT_INTERRUPTED = 130
@@ -42,7 +42,10 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
     if "-" in paths:
         raise click.BadParameter("an audit reads files (it saves per-file results to resume); stdin is not supported",
                                  param_hint="PATHS")
+    from plumbline.formats.reps import RepTracker
+
     options = load_options(reps, rep_pattern, max_bytes)
+    tracker = RepTracker(options)
     _make_folders(outputs)
     state_dir = state_dir or default_state_dir(outputs[0])
     judge, plumbline = _prepare(plumbline_path, judge_kind, judge_model, story_threshold, avoid_threshold,
@@ -56,7 +59,7 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
         with progress:
             summary = run_audit(paths, plumbline, options=options, judge=judge, state_dir=state_dir, fresh=fresh,
                                 batch_files=batch_files, on_progress=progress.update,
-                                sinks=[CsvSink(csv_file)] if csv_file else ())
+                                sinks=[CsvSink(csv_file)] if csv_file else (), on_loaded=tracker.add)
     except KeyboardInterrupt:
         if csv_file:
             csv_file.close()
@@ -70,6 +73,7 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
     _write_outputs(summary, report_path, json_path, title)
     if not quiet:
         click.echo(closing_line(summary, outputs), err=True)
+    report_reps(tracker)
 
 
 def default_state_dir(output: str) -> str:

@@ -52,7 +52,10 @@ class RepTracker:
         return [s for s in self.options.selectors() if s not in self.matched]
 
     def problems(self) -> list[str]:
-        """One line per selector that named nobody (a warning, or an error under --strict)."""
+        """One line per selector that named nobody (a warning, or an error under --strict); none
+        when no file was read (every input unreadable, or an audit resumed whole)."""
+        if not self.files:
+            return []
         seen = f"; speakers and senders seen include {', '.join(self.seen)}" if self.seen else ""
         return [f"{selector} matched no speaker or sender in the {self.files} file(s) read{seen}"
                 for selector in self.unmatched()]
