@@ -167,3 +167,15 @@ def save_for_docs(shot, target):
     background = Image.new("RGB", image.size, image.getpixel((0, image.height - 1)))
     bottom = ImageChops.difference(image, background).getbbox()[3]
     image.crop((0, 0, image.width, min(image.height, bottom + 24))).quantize(colors=256).save(target, optimize=True)
+
+
+def test_flagged_sentences_show_why_and_what_to_say_instead(northwind):
+    """Issue 18: the report shows each flagged sentence's evidence and suggestion beside it."""
+    flagged = [s for w in northwind["summary"].worst for s in w.sentences if s.label in ("drift", "off-message")]
+    assert flagged and all(s.why for s in flagged)
+    explained = [s for s in flagged if s.instead]
+    assert explained
+    page = northwind["html"]
+    for s in explained[:5]:
+        assert f"Why: {escape(s.why)}." in page and f"Say instead: \u201c{escape(s.instead)}\u201d" in page
+    assert any("nearest story" in s.why for s in flagged if s.label == "drift")

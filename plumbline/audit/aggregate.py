@@ -6,7 +6,8 @@ as it is counted. Records come from files judged now and from an earlier run's s
 
 A record (see state.py) is JSON: `messages` rows are [index, rep, folder, month] and
 `sentences` rows are [message index, line, column, rep, label, story, confidence, text,
-vector row or -1].
+vector row or -1, why, what to say instead] (the last two: the findings' evidence and
+suggestion, "" when none; absent from records written before they existed).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from plumbline.audit.summary import OFF_PLUMB_LINE, GroupStats, SampleSentence, 
 from plumbline.model import LABELS
 
 M_INDEX, M_REP, M_FOLDER, M_MONTH = range(4)
-S_MESSAGE, S_LINE, S_COLUMN, S_REP, S_LABEL, S_STORY, S_CONFIDENCE, S_TEXT, S_VECTOR = range(9)
+S_MESSAGE, S_LINE, S_COLUMN, S_REP, S_LABEL, S_STORY, S_CONFIDENCE, S_TEXT, S_VECTOR, S_WHY, S_INSTEAD = range(11)
 ERROR_SAMPLES = 20
 
 
@@ -157,5 +158,6 @@ class Aggregator:
 
 
 def _sample_sentence(path: str, row: list) -> SampleSentence:
+    why, instead = (row[S_WHY], row[S_INSTEAD]) if len(row) > S_INSTEAD else ("", "")
     return SampleSentence(path, row[S_LINE], row[S_COLUMN], row[S_TEXT], row[S_LABEL], row[S_STORY],
-                          row[S_REP], row[S_CONFIDENCE])
+                          row[S_REP], row[S_CONFIDENCE], why, instead)

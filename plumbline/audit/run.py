@@ -182,11 +182,13 @@ class _Streamer:
             groups = message_groups(message, root, self.options, mtime)
             reps[message.index] = groups.rep
             record["messages"].append([message.index, groups.rep, groups.folder, groups.month])
+        why = explanations(result.findings)
         for j in result.judgements:
             s = j.sentence
             rep = sentence_rep(s.speaker, reps.get(s.message_index, "unknown"), self.options)
             record["sentences"].append([s.message_index, s.line, s.column, rep, j.label, j.story,
-                                        round(j.confidence, 3), s.text, -1])
+                                        round(j.confidence, 3), s.text, -1,
+                                        *why.get((s.line, s.column, s.text), ("", ""))])
         return record
 
     def _count(self, record: dict, vector_of) -> None:
@@ -199,6 +201,23 @@ class _Streamer:
             a = self.aggregator
             self.on_progress(AuditProgress(self.total, a.files, self.judged, self.resumed, a.errors, a.messages,
                                            sum(a.labels.values())))
+
+
+def explanations(findings) -> dict[tuple, tuple[str, str]]:
+    """(line, column, text) -> (why, what to say instead) from a file's unsuppressed findings,
+    so the report can show them beside the sentence."""
+    out: dict[tuple, tuple[str, str]] = {}
+    for f in findings:
+        if f.suppressed:
+            continue
+        why, instead = out.get((f.line, f.column, f.text), ("", ""))
+        summary = f.evidence.summary if f.evidence is not None else ""
+        if summary and summary not in why:
+            why = f"{why}; {summary}" if why else summary
+        if not instead and f.suggestion is not None:
+            instead = f.suggestion.text
+        out[(f.line, f.column, f.text)] = (why, instead)
+    return out
 
 
 def _embed_missing(judge, aggregator: Aggregator) -> None:

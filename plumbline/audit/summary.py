@@ -58,6 +58,8 @@ class SampleSentence:
     story: str | None
     rep: str
     confidence: float
+    why: str = ""  # the findings' evidence, when flagged
+    instead: str = ""  # the plumb-line sentence suggested in its place
 
 
 @dataclass(frozen=True)
