@@ -157,9 +157,14 @@ def _redact_sentence(s: Sentence, redact: _Redactor) -> Sentence:
 
 
 def _redact_finding(f: Finding, redact: _Redactor) -> Finding:
+    """The words a rule fired on (and the summary quoting them) are the rep's text, redacted;
+    the plumb-line sentences of evidence and suggestion are marketing's, kept."""
+    evidence = f.evidence
+    if evidence is not None:
+        evidence = replace(evidence, words=tuple(redact(w) for w in evidence.words), summary=redact(evidence.summary))
     return replace(
         f, path=redact.path(f.path), message=redact(f.message), text=redact(f.text), speaker=redact.speaker(f.speaker),
-        details=tuple((key, redact(value)) for key, value in f.details),
+        details=tuple((key, redact(value)) for key, value in f.details), evidence=evidence,
     )
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ci_support import run_check, use_fake_encoder
 from fuzz_support import FUZZ
-from plumbline.model import FileResult, Finding, Judgement, PlumbLine, Report, Sentence, Story
+from plumbline.model import Evidence, FileResult, Finding, Judgement, PlumbLine, Report, Sentence, Story
 from plumbline.redact import EMAIL, NAME, PHONE, redact_report, redact_text
 from plumbline.report import RENDERERS, render
 
@@ -51,7 +51,8 @@ def report_with_pii() -> Report:
                         entities=(("PERSON", "Jennifer"), ("PERSON", "Dana"), ("CARDINAL", "555")),
                         masked_text=said)
     finding = Finding("drift", "warning", path, 4, 1, "claim matches no story in the plumb line", text=said,
-                      speaker="Dana Whitfield")
+                      speaker="Dana Whitfield",
+                      evidence=Evidence(words=("call me on 555-123-4567",), summary="fired on dana@acme.com"))
     contact = Finding("over-contact", "warning", "logs/touches.csv", 2, 1, "jennifer@client.com: 6 touches in 7 days",
                       text="Jennifer, following up again", details=(("contact", "jennifer@client.com"),),
                       speaker="Marco Ruiz")
@@ -76,6 +77,8 @@ def test_redact_report_masks_every_quoting_field():
     assert sentence.speaker == NAME and ("PERSON", NAME) in sentence.entities
     assert judged.path == sentence.path == judged.findings[0].path == f"calls/{NAME} - {EMAIL}.vtt"
     assert judged.findings[0].text == masked and judged.findings[0].speaker == NAME
+    assert judged.findings[0].evidence.words == (f"call me on {PHONE}",)
+    assert judged.findings[0].evidence.summary == f"fired on {EMAIL}"
     assert other.error == "no speaker matches --rep/--rep-pattern; speakers are [names]"
     assert unlabelled.error == "transcript with speakers [names]: name the rep with --rep"
     [contact] = report.findings
