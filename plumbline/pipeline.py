@@ -4,6 +4,7 @@ Batching lets spaCy and the embedding model work on many sentences at once; ever
 path yields exactly one FileResult (judged, or with its one-line error), in input order."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
@@ -183,6 +184,18 @@ def file_notes(messages: list[Message]) -> tuple[str, ...]:
         for note in message.notes:
             counts[note] = counts.get(note, 0) + 1
     return tuple(note if n == 1 else f"{note} ({n} messages)" for note, n in counts.items())
+
+
+def input_files(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (),
+                plumbline_path: str | None = None) -> Iterator[str]:
+    """The files to judge (expand_paths), never the plumb line itself: a repository-wide run,
+    a pre-commit hook or an audit of a whole share would otherwise judge the stories against
+    themselves. Shared by check and audit."""
+    own = os.path.realpath(plumbline_path) if plumbline_path else None
+    for path in expand_paths(paths, include, exclude):
+        real = os.path.realpath(path)
+        if path == "-" or own is None or (real != own and os.path.commonpath([real, own]) != own):
+            yield path
 
 
 def check(

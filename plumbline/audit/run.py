@@ -19,7 +19,7 @@ from plumbline.audit.aggregate import S_LABEL, S_VECTOR, Aggregator
 from plumbline.audit.grouping import message_groups, sentence_rep
 from plumbline.audit.state import AuditState, file_key, key_digest, run_identity
 from plumbline.audit.summary import OFF_PLUMB_LINE, AuditSummary, StoryInfo
-from plumbline.formats import LoadOptions, expand_paths
+from plumbline.formats import LoadOptions
 from plumbline.judge import JudgeSettings
 from plumbline.model import LABELS, FileResult, PlumbLine
 
@@ -62,13 +62,17 @@ def run_audit(
     map_sample: int = 400,
     worst: int = 10,
     on_loaded: Callable[[list], None] | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     **prepare,
 ) -> AuditSummary:
     """Audit every file under `paths` against the plumb line and return the aggregates.
 
     With `state_dir`, per-file records persist there and a later call with the same inputs
     and settings resumes instead of judging again; without it they go to a temporary
-    directory removed at the end. `on_progress` is called after every batch."""
+    directory removed at the end. `on_progress` is called after every batch. `include` and
+    `exclude` select files under directory arguments, as in `check`; the plumb line's own
+    files are never audited."""
     from plumbline.pipeline import prepare_judge
 
     judge = judge or prepare_judge(plumbline, settings, **prepare)
@@ -76,31 +80,37 @@ def run_audit(
         with tempfile.TemporaryDirectory(prefix="plumbline-audit-") as tmp:
             return run_audit(paths, plumbline, options=options, judge=judge, state_dir=tmp, fresh=fresh,
                              batch_files=batch_files, seed=seed, on_progress=on_progress, sinks=sinks,
-                             theme_sample=theme_sample, map_sample=map_sample, worst=worst, on_loaded=on_loaded)
+                             theme_sample=theme_sample, map_sample=map_sample, worst=worst, on_loaded=on_loaded,
+                             include=include, exclude=exclude)
     identity = run_identity(plumbline, judge.encoder.fingerprint, judge.settings, judge.model, options)
     aggregator = Aggregator(seed, theme_sample, map_sample, worst)
     sinks = list(sinks)
     with AuditState(state_dir, identity, judge.encoder.dim, fresh=fresh) as state:
         state.describe(plumbline=plumbline.path, fingerprint=judge.encoder.fingerprint, judge=judge.settings.judge)
-        streamer = _Streamer(judge, options, state, aggregator, sinks, on_progress, count_inputs(paths))
+        select = (tuple(include), tuple(exclude), plumbline.path)
+        streamer = _Streamer(judge, options, state, aggregator, sinks, on_progress, count_inputs(paths, *select))
         streamer.on_loaded = on_loaded  # the command's RepTracker: files judged this run, not resumed ones
-        streamer.run(paths, batch_files)
+        streamer.run(paths, batch_files, select)
         _embed_missing(judge, aggregator)
     for sink in sinks:
         sink.close()
     return summarise(aggregator, judge, streamer.judged, streamer.resumed)
 
 
-def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+def iter_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
+                plumbline_path: str | None = None) -> Iterator[tuple[str, str]]:
     """(file, the directory it was found under) for every input file."""
+    from plumbline.pipeline import input_files
+
     for arg in paths:
         root = arg if os.path.isdir(arg) else os.path.dirname(arg)
-        for path in expand_paths([arg]):
+        for path in input_files([arg], include, exclude, plumbline_path):
             yield path, root
 
 
-def count_inputs(paths: Sequence[str]) -> int:
-    return sum(1 for _ in iter_inputs(paths))
+def count_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
+                 plumbline_path: str | None = None) -> int:
+    return sum(1 for _ in iter_inputs(paths, include, exclude, plumbline_path))
 
 
 class _Streamer:
@@ -114,11 +124,11 @@ class _Streamer:
         self._left_in_batch = 0
         self.on_loaded = None
 
-    def run(self, paths: Sequence[str], batch_files: int) -> None:
+    def run(self, paths: Sequence[str], batch_files: int, select=((), (), None)) -> None:
         from plumbline.pipeline import iter_results
 
         self._progress()  # the total is known before the first batch
-        for result in iter_results(self.judge, self._to_judge(paths), self.options, batch_files=batch_files,
+        for result in iter_results(self.judge, self._to_judge(paths, select), self.options, batch_files=batch_files,
                                    on_batch=self._batch_started, on_embedded=self._embedded,
                                    on_loaded=self.on_loaded):
             self._judged(result)
@@ -129,8 +139,8 @@ class _Streamer:
                 self._progress()
         self._progress()
 
-    def _to_judge(self, paths) -> Iterator[str]:
-        for path, root in iter_inputs(paths):
+    def _to_judge(self, paths, select) -> Iterator[str]:
+        for path, root in iter_inputs(paths, *select):
             key = file_key(path) or (os.path.abspath(path), None, None)
             digest = key_digest(key)
             if digest in self._seen:

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from plumbline.cli.options import input_options, judge_options, load_options, report_reps
+from plumbline.cli.options import (config_option, input_options, judge_options, load_options, report_reps,
+                                   selection_options)
 from plumbline.decide import EXIT_USAGE
 
 EXIT_INTERRUPTED = 130
@@ -15,8 +16,10 @@ EXIT_INTERRUPTED = 130
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
+@config_option
 @click.option("--plumbline", "plumbline_path", required=True, metavar="DIR", help="The plumb line: a directory of Markdown stories.")
 @input_options
+@selection_options
 @click.option("--report", "report_path", metavar="FILE", help="Write the HTML report (one self-contained file) here.")
 @click.option("--csv", "csv_path", metavar="FILE", help="Write one row per message and rep here.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the summary (every number of the report) here as JSON.")
@@ -26,7 +29,7 @@ EXIT_INTERRUPTED = 130
 @click.option("--batch-files", type=click.IntRange(min=1), default=64, show_default=True, help="Files judged per batch (and saved per step).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary on stderr.")
 @judge_options
-def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_path, json_path, state_dir, fresh,
+def audit(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, report_path, csv_path, json_path, state_dir, fresh,
           title, batch_files, quiet, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend,
           no_cache):
     """Audit every message in PATHS (files or directories) against the plumb line.
@@ -35,7 +38,9 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
     interruption and files already judged (same path, size and modification time, same
     plumb line, model and settings) are not judged again.
 
-    Exit code: 0 report written, 2 usage, plumb-line or model error, 130 interrupted."""
+    Settings come from plumbline.toml or [tool.plumbline] in pyproject.toml, as for `check`
+    (see --config); flags override them. Exit code: 0 report written, 2 usage, config,
+    plumb-line or model error, 130 interrupted."""
     outputs = [p for p in (report_path, csv_path, json_path) if p]
     if not outputs:
         raise click.UsageError("name at least one output: --report FILE, --csv FILE or --json FILE")
@@ -58,7 +63,7 @@ def audit(paths, plumbline_path, reps, rep_pattern, max_bytes, report_path, csv_
     try:
         with progress:
             summary = run_audit(paths, plumbline, options=options, judge=judge, state_dir=state_dir, fresh=fresh,
-                                batch_files=batch_files, on_progress=progress.update,
+                                batch_files=batch_files, on_progress=progress.update, include=include, exclude=exclude,
                                 sinks=[CsvSink(csv_file)] if csv_file else (), on_loaded=tracker.add)
     except KeyboardInterrupt:
         if csv_file:

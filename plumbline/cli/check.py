@@ -1,7 +1,6 @@
 """`plumbline check`: judge files against a plumb line, print findings, set the exit code."""
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -42,7 +41,7 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
     from plumbline.judge import JudgeSettings
     from plumbline.judge.classifier import JudgeModelError, load
     from plumbline.model import ConfigError, PlumbLineError, Report
-    from plumbline.pipeline import iter_results, prepare_judge
+    from plumbline.pipeline import input_files, iter_results, prepare_judge
     from plumbline.plumbline_file import load_plumbline
 
     options = load_options(reps, rep_pattern, max_bytes)
@@ -60,7 +59,7 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
                               use_cache=not no_cache)
         stdin = sys.stdin.buffer.read(options.max_bytes + 1) if "-" in paths else None  # over the limit: reported
-        inputs = _inputs(paths, include, exclude, plumbline_path)
+        inputs = input_files(paths, include, exclude, plumbline_path)
         tracker = RepTracker(options)
         report = Report(plumbline=plumbline, files=tuple(iter_results(judge, inputs, options, stdin_bytes=stdin,
                                                                       on_loaded=tracker.add)), tool="check")
@@ -75,18 +74,6 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         write_report(report, fmt, output)
     report_reps(tracker)
     sys.exit(exit_code(report, fail_on, fail_on_unreadable))
-
-
-def _inputs(paths, include, exclude, plumbline_path):
-    """The files to judge: never the plumb line itself (a repository-wide run or a pre-commit
-    hook would otherwise judge the stories against themselves)."""
-    from plumbline.formats import expand_paths
-
-    own = os.path.realpath(plumbline_path)
-    for path in expand_paths(paths, include, exclude):
-        real = os.path.realpath(path)
-        if path == "-" or (real != own and os.path.commonpath([real, own]) != own):
-            yield path
 
 
 def _apply_baseline(report, known, write_to):
