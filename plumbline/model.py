@@ -215,7 +215,7 @@ class Finding:
     speaker: str | None = None
     suppressed: bool = False
     suppressed_by: str = ""  # "comment" (plumbline: ignore) or "baseline", when suppressed
-    details: tuple[tuple[str, str], ...] = ()  # structured (key, value) detail, e.g. contact and touches of an over-contact finding
+    details: tuple[tuple[str, str | int | float], ...] = ()  # structured (key, value) detail, e.g. contact and touches of an over-contact finding (JSON keeps the types)
     evidence: Evidence | None = None  # why it fired
     suggestion: PlumbLineSentence | None = None  # a plumb-line sentence the rep could say instead (never applied)
 

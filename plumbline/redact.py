@@ -164,7 +164,8 @@ def _redact_finding(f: Finding, redact: _Redactor) -> Finding:
         evidence = replace(evidence, words=tuple(redact(w) for w in evidence.words), summary=redact(evidence.summary))
     return replace(
         f, path=redact.path(f.path), message=redact(f.message), text=redact(f.text), speaker=redact.speaker(f.speaker),
-        details=tuple((key, redact(value)) for key, value in f.details), evidence=evidence,
+        details=tuple((key, redact(value) if isinstance(value, str) else value) for key, value in f.details),
+        evidence=evidence,
     )
 
 

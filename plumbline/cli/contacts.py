@@ -15,8 +15,11 @@ from plumbline.decide import EXIT_USAGE
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override one setting, over --config (repeatable): --set max_touches=5 --set window=10d "
                    "--set columns.contact=Email.")
+@click.option("--timezone", "display_timezone", metavar="ZONE",
+              help="Show every time in this zone (IANA name like America/Chicago, or UTC). "
+                   "[default: as the log wrote each time; times without an offset in the `timezone` setting]")
 @output_options
-def contacts(paths, config, overrides, fmt, output, fail_on):
+def contacts(paths, config, overrides, display_timezone, fmt, output, fail_on):
     """Check touch logs in PATHS (CSV, JSONL, .eml, .mbox files or directories) for over-contact,
     account saturation, marketing/sales collisions, repeated pitches and touches after opt-out.
 
@@ -28,6 +31,8 @@ def contacts(paths, config, overrides, fmt, output, fail_on):
 
     try:
         settings = load_settings(config, overrides)
+        if display_timezone is not None:
+            settings = settings.merged({"display_timezone": display_timezone}, "--timezone")
         report = check_contacts(paths, settings)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -17,7 +17,8 @@ CREATE TABLE touches (
     fid INTEGER,          -- index of the input file
     line BIGINT,          -- source line when the loader knows it (emails); NULL: computed lazily
     ts BIGINT,            -- UTC epoch microseconds
-    contact VARCHAR, account VARCHAR, channel VARCHAR, team VARCHAR, sender VARCHAR,
+    tzo INTEGER,          -- the UTC offset the timestamp was written with, in minutes; NULL: none written
+    contact VARCHAR, account VARCHAR, channel VARCHAR, team VARCHAR, sender VARCHAR,  -- as written (keys fold case)
     subject VARCHAR, body VARCHAR, template VARCHAR,
     opt BOOLEAN, opt_since BIGINT, opt_until BIGINT,
     nl INTEGER,           -- newlines inside the row's quoted fields (physical line numbers)
@@ -67,10 +68,11 @@ def normalised_columns(settings: ContactSettings) -> dict[str, str]:
     sender = address("r_sender")
     return {
         "ts": timestamp_sql("r_timestamp", settings),
-        "contact": address("r_contact"),
-        "account": f"nullif(lower({trimmed('r_account')}), '')",  # the email domain stands in later (windows.KEYED)
+        "tzo": offset_sql("r_timestamp"),
+        "contact": address("r_contact"),  # names, addresses and accounts as written; windows.KEYED folds case
+        "account": f"nullif({trimmed('r_account')}, '')",  # the email domain stands in later (windows.KEYED)
         "channel": f"coalesce(nullif(lower({trimmed('r_channel')}), ''), 'unknown')",
-        "team": team_sql(f"lower({trimmed('r_team')})", sender, settings),
+        "team": team_sql(f"lower({trimmed('r_team')})", f"lower({sender})", settings),
         "sender": sender,
         "subject": "nullif(r_subject, '')",
         "body": "nullif(r_body, '')",
@@ -87,9 +89,21 @@ def trimmed(raw: str) -> str:
 
 
 def address(raw: str) -> str:
-    """'Ana <ANA@acme.com>' or ' ana@acme.com' → 'ana@acme.com'; empty → NULL."""
+    """'Ana <Ana@Acme.com>' or ' Ana@Acme.com' → 'Ana@Acme.com' (as written: reports show it so,
+    keys fold case); empty → NULL."""
     inner = f"CASE WHEN contains({raw}, '<') THEN trim(regexp_extract({raw}, '<([^>]*)>', 1)) ELSE {trimmed(raw)} END"
-    return f"nullif(lower({inner}), '')"
+    return f"nullif({inner}, '')"
+
+
+def offset_sql(raw: str) -> str:
+    """Minutes east of UTC that an ISO 8601 timestamp was written with ('Z', '+05:30', '-0600',
+    '+00' after a time of day), so reports show times the way the log wrote them; NULL for no
+    offset, a date alone or an epoch."""
+    off = (f"regexp_extract({raw}, '[0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:[.,][0-9]+)?)? ?(Z|z|[+-][0-9]{{2}}(?::?[0-9]{{2}})?) *$', 1)")
+    digits = f"replace({off}, ':', '')"
+    return (f"CASE WHEN {off} = '' THEN NULL WHEN {off} IN ('Z', 'z') THEN 0 ELSE "
+            f"(CASE WHEN starts_with({off}, '-') THEN -1 ELSE 1 END) * (try_cast(substr({digits}, 2, 2) AS INTEGER) * 60 "
+            f"+ coalesce(try_cast(nullif(substr({digits}, 4, 2), '') AS INTEGER), 0)) END")
 
 
 def timestamp_sql(raw: str, settings: ContactSettings) -> str:

@@ -51,6 +51,7 @@ class ContactSettings:
     columns: Columns = Columns()
     delimiter: str = "auto"  # CSV: "auto" picks , ; tab or | from the header line
     timezone: str = "UTC"  # for timestamps written without an offset
+    display_timezone: str = ""  # show every time in this zone (--timezone); "": as the log wrote it
     timestamp_format: str = ""  # strptime format when timestamps are not ISO 8601 (e.g. "%m/%d/%Y %H:%M")
     # over-contact
     window: timedelta = timedelta(days=7)
@@ -134,6 +135,8 @@ def _convert(key: str, value: Any, default: Any, source: str) -> Any:
     if isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, got {value!r}")
+        if key == "display_timezone" and value and zone(value) is None:
+            raise ConfigError(f"{where}: unknown time zone {value!r} (an IANA name like \"America/Chicago\", or \"UTC\")")
         return value
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where} must be a list of strings, got {value!r}")
@@ -186,8 +189,21 @@ def format_duration(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
+def zone(name: str):
+    """The tzinfo of an IANA zone name (or "UTC"), None when this machine does not know it."""
+    from datetime import timezone as fixed
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name.strip().upper() in ("UTC", "Z", "GMT"):
+        return fixed.utc
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def micros(delta: timedelta) -> int:
     return int(delta.total_seconds() * 1_000_000)
 
 
-__all__ = ["Columns", "ContactSettings", "REQUIRED_COLUMNS", "parse_duration", "format_duration", "micros"]
+__all__ = ["Columns", "ContactSettings", "REQUIRED_COLUMNS", "parse_duration", "format_duration", "micros", "zone"]

@@ -27,10 +27,10 @@ CREATE TABLE episodes (
 
 KEYED = """
 CREATE TABLE k AS
-SELECT rowid AS tid, fid, ts, hash(contact) AS ck,
-       CASE WHEN account IS NOT NULL THEN hash(account)
-            WHEN contains(contact, '@') THEN hash(split_part(contact, '@', 2)) END AS ak,
-       CASE WHEN sender IS NOT NULL THEN hash(sender) END AS sk,
+SELECT rowid AS tid, fid, ts, hash(lower(contact)) AS ck,
+       CASE WHEN account IS NOT NULL THEN hash(lower(account))
+            WHEN contains(contact, '@') THEN hash(lower(split_part(contact, '@', 2))) END AS ak,
+       CASE WHEN sender IS NOT NULL THEN hash(lower(sender)) END AS sk,
        hash(channel) AS chk, channel,
        CASE team WHEN 'marketing' THEN true WHEN 'sales' THEN false END AS mk,
        CASE WHEN body IS NOT NULL THEN hash(body) END AS bh, template,
@@ -46,6 +46,7 @@ UPDATE k SET dup = true WHERE tid IN (
 
 def prepare(con, settings: ContactSettings) -> None:
     """Key every readable touch by hashed contact/account/sender (fast sorts) and mark duplicates.
+    Keys fold case (Ana@Acme.com is ana@acme.com); the touches keep the spelling of the log.
 
     A touch without an account column value counts for its contact's email domain, unless
     that is a freemail domain (gmail.com is nobody's account)."""

@@ -88,3 +88,39 @@ def test_missing_path_and_unreadable_inputs_exit_2(tmp_path):
 def test_text_output_names_file_line_and_rule():
     result = invoke(FIRES)
     assert f"{FIRES}:6:1: over-contact ana@acme.com: 5 touches within 7d" in result.output
+
+
+AS_WRITTEN = os.path.join(CASES, "offsets_and_names_as_written.csv")
+
+
+def test_json_details_are_typed_and_times_keep_the_logs_offset():
+    result = invoke(AS_WRITTEN, "--format", "json")
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.output)["findings"]
+    details = finding["details"]
+    assert details["count"] == 5 and details["episode_touches"] == 1  # numbers, not "5"
+    assert details["contact"] == "Maya.Okafor@Brightline.example" and details["account"] == "Brightline Foods"
+    assert details["first"] == details["last"] == "2025-02-07T23:30:00-06:00"  # the touch over the limit
+    assert "2025-02-03 08:15-06:00 email/sales/Theo.Grant@seller.example" in details["touches"]
+    assert "2025-02-07 23:30-06:00 email/sales/Theo.Grant@seller.example" in finding["message"]
+
+
+def test_timezone_flag_shows_every_time_in_one_zone():
+    result = invoke(AS_WRITTEN, "--format", "json", "--timezone", "UTC")
+    details = json.loads(result.output)["findings"][0]["details"]
+    assert details["first"] == "2025-02-08T05:30:00Z" and "2025-02-03 14:15Z email" in details["touches"]
+    tokyo = json.loads(invoke(AS_WRITTEN, "--format", "json", "--timezone", "Asia/Tokyo").output)["findings"][0]
+    assert "2025-02-08 14:30+09:00 email" in tokyo["message"]
+    bad = invoke(AS_WRITTEN, "--timezone", "Mars/Olympus")
+    assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
+
+
+def test_opt_out_finding_says_what_the_limit_is(tmp_path):
+    log = write(tmp_path, "optout.csv", "timestamp,contact,channel,team,sender,opted_out\n"
+                                        "2025-01-10T09:00:00Z,ines@harbor.example,email,sales,a@seller.example,yes\n"
+                                        "2025-01-12T09:00:00Z,ines@harbor.example,call,sales,a@seller.example,\n")
+    result = invoke(log, "--format", "json")
+    (finding,) = json.loads(result.output)["findings"]
+    assert finding["rule"] == "contact-after-opt-out"
+    assert "limit: none" not in finding["message"] and "no touch is allowed after an opt-out" in finding["message"]
+    assert finding["details"]["count"] == 1 and finding["details"]["opted_out"] == "2025-01-10T09:00:00Z"

@@ -24,7 +24,7 @@ def test_eml_files_are_touches_and_colleagues_on_cc_are_not(tmp_path, run):
     (finding,) = report.findings
     assert finding.rule == "repeat-pitch" and finding.path == second
     assert "ana@acme.com: same pitch again after 3d0h" in finding.message  # 09:00 -0400 and 15:00 +0200 are both 13:00Z
-    assert "2024-05-06 13:00Z" in finding.message and "2024-05-09 13:00Z" in finding.message
+    assert "2024-05-06 09:00-04:00" in finding.message and "2024-05-09 15:00+02:00" in finding.message  # as each Date wrote it
     assert "email/rep1@vendor.com" in finding.message and "boss@vendor.com" not in finding.message
 
 

@@ -43,5 +43,5 @@ def test_details_carry_the_contact_and_the_touches(tmp_path, run):
     path = write(tmp_path, "log.csv", bombarded("a@x.com"))
     details = dict(run(path).findings[0].details)
     assert details["contact"] == "a@x.com" and details["account"] == "x.com"
-    assert details["limit"] == "4 in 7d" and details["count"] == "5"
+    assert details["limit"] == "4 in 7d" and details["count"] == 5 and details["episode_touches"] == 1
     assert details["touches"].count(";") == 4
