@@ -15,7 +15,12 @@ finding details, speakers, errors, file paths):
   single words (a first name alone is still a name). Speakers become `[name]`.
 Paths are redacted too (a file named after a customer leaks as much as a quote); their other
 characters are kept, so a redacted report still points at the right folder and file type.
-Not masked: story titles and the plumb line (the company's own words), rule ids, numbers.
+Not masked: story titles and the plumb line (the company's own words), rule ids, numbers, and
+the company's brand names (the `names:` of the plumb line's `kind: brand` entry): NER tags
+"Northwind" as a person often enough, but the company's own name is not personal data.
+Also masked: the names given as reps (`--rep`), so a file named after its rep
+(`email-01-intro-dana.txt`) is masked even when no sentence or speaker names her; names match
+file and folder names in any case, since exports write them in lower case.
 
 Redaction is best effort and biased to over-mask: NER misses some names and tags some
 non-names, and a name found in one sentence is masked in all. A name that appears nowhere as
@@ -49,9 +54,11 @@ _ROLES = {"rep", "speaker", "prospect", "customer", "client", "agent", "caller",
 _SPEAKER_LIST = re.compile(r"(transcript with speakers |speakers are )(.+?)(: name the rep with --rep$|$)")
 
 
-def redact_report(report: Report) -> Report:
-    """A copy of `report` with email addresses, phone numbers and names masked (see module doc)."""
-    names = _known_names(report)
+def redact_report(report: Report, names: Iterable[str] = ()) -> Report:
+    """A copy of `report` with email addresses, phone numbers and names masked (see module doc);
+    `names` adds people known to the caller (the reps)."""
+    brands = report.plumbline.brand_names if report.plumbline is not None else ()
+    names = _without_brands(_known_names(report) + _name_variants(names), brands)
     redact = _Redactor(names)
     files = tuple(_redact_file(result, redact) for result in report.files)
     findings = tuple(_redact_finding(f, redact) for f in report.findings)
@@ -83,6 +90,16 @@ def _known_names(report: Report) -> list[str]:
     return _name_variants(found)
 
 
+def _without_brands(names: list[str], brands: Iterable[str]) -> list[str]:
+    """The names that are not the company's own: neither a brand name nor one of its words
+    (NER may tag "Northwind" out of "Northwind Payroll")."""
+    own = {b.casefold() for b in brands} | {w.casefold() for b in brands for w in b.split()}
+    if not own:
+        return names
+    kept = [n for n in names if n.casefold() not in own and not all(w.casefold() in own for w in n.split())]
+    return sorted(set(kept), key=lambda n: (-len(n), n))
+
+
 def _name_variants(names: Iterable[str]) -> list[str]:
     """Each name, and each of its words that could be a name on its own, longest first."""
     variants = set()
@@ -100,17 +117,21 @@ def _name_variants(names: Iterable[str]) -> list[str]:
 
 class _Redactor:
     def __init__(self, names: list[str]):
-        self.names = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)") if names else None
+        alternatives = r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"
+        self.names = re.compile(alternatives) if names else None
+        # File names: any case ("call-03-dana.txt"), and "_" counts as a separator ("dana_notes").
+        self.path_names = re.compile(alternatives.replace(r"\w", r"[^\W_]"), re.IGNORECASE) if names else None
 
-    def __call__(self, text: str | None) -> str | None:
+    def __call__(self, text: str | None, names: re.Pattern | None = None) -> str | None:
         for _ in range(3):  # a placeholder can free a neighbour ("5550100(555) 0100"): repeat until stable
             if not text:
                 return text
             before = text
             text = _EMAIL.sub(EMAIL, text)
             text = _PHONE.sub(_phone, text)
-            if self.names is not None:
-                text = self.names.sub(NAME, text)
+            pattern = names or self.names
+            if pattern is not None:
+                text = pattern.sub(NAME, text)
             if text == before:
                 break
         return text
@@ -122,9 +143,9 @@ class _Redactor:
         for k in range(0, len(parts), 2):
             stem, dot, ext = parts[k].rpartition(".")
             if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,8}", ext):
-                parts[k] = self(stem) + dot + ext
+                parts[k] = self(stem, self.path_names) + dot + ext
             else:
-                parts[k] = self(parts[k])
+                parts[k] = self(parts[k], self.path_names)
         return "".join(parts)
 
     def speaker(self, speaker: str | None) -> str | None:

@@ -141,3 +141,41 @@ def test_check_redact_end_to_end(tmp_path, monkeypatch, fake_encoder):
         for secret in secrets:
             assert secret not in result.stdout, (fmt, secret)
         assert NAME in result.stdout or fmt == "junit" and "[name]" in result.stdout
+
+
+def test_brand_names_are_kept_and_rep_names_leave_file_names(tmp_path, monkeypatch, fake_encoder):
+    """The company's own name (the plumb line's brand entry) is not personal data, even where
+    NER calls it a person; a file named after its rep in lower case loses the name."""
+    from plumbline.plumbline_file import load_plumbline
+
+    brands = load_plumbline(PLUMBLINE).brand_names
+    assert brands, "the CI plumb line has a brand entry"
+    brand = brands[0]
+    path = "exports/q1/followup-priyanka_walsh-2.txt"
+    said = f"{brand} files every notice for you, Priyanka."
+    sentence = Sentence(path=path, line=1, column=1, text=said, entities=(("PERSON", brand), ("PERSON", "Priyanka")),
+                        masked_text=said)
+    report = Report(PlumbLine("pl", (), brand_names=brands),
+                    (FileResult(path=path, judgements=(Judgement(sentence, "aligned", None, 0.9, 0.9),), messages=1),))
+    redacted = redact_report(report, names=["Priyanka Walsh"]).files[0]
+    assert redacted.judgements[0].sentence.text == f"{brand} files every notice for you, {NAME}."
+    assert redacted.path == f"exports/q1/followup-{NAME}_{NAME}-2.txt"
+    assert "priyanka" not in redacted.path.lower() and "walsh" not in redacted.path.lower()
+
+
+def test_check_redact_keeps_the_brand_and_masks_the_rep_in_file_names(tmp_path, monkeypatch, fake_encoder):
+    from plumbline.plumbline_file import load_plumbline
+
+    use_fake_encoder(monkeypatch, fake_encoder)
+    monkeypatch.chdir(tmp_path)
+    brand = load_plumbline(PLUMBLINE).brand_names[0]
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "renewal-theo.txt").write_text(
+        f"Hi there,\n\n{brand} is really a full payroll system, and we file in every state.\n\nBest,\nTheo\n")
+    result = run_check("out", "--plumbline", PLUMBLINE, "--judge", "thresholds", "--rep", "Theo Grant",
+                       "--format", "json", "--redact")
+    data = json.loads(result.stdout)
+    (file,) = data["files"]
+    assert file["path"] == f"out/renewal-{NAME}.txt"
+    assert any(brand in s["text"] for s in file["segments"])
+    assert "Theo" not in result.stdout

@@ -69,7 +69,7 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
     if redact:
         from plumbline.redact import redact_report
 
-        write_report(redact_report(report), fmt, output)
+        write_report(redact_report(report, names=options.reps), fmt, output)
     else:
         write_report(report, fmt, output)
     report_reps(tracker)
