@@ -4,7 +4,7 @@ Only counters per group (rep, folder, month, rep × month), bottom-k samples of 
 themes and the map, and a top-k of the worst messages are kept; a record is dropped as soon
 as it is counted. Records come from files judged now and from an earlier run's state alike.
 
-A record (see state.py) is JSON: `messages` rows are [index, rep, folder, month] and
+A record (see state.py) is JSON: `messages` rows are [index, rep, folder, month, dated] and
 `sentences` rows are [message index, line, column, rep, label, story, confidence, text,
 vector row or -1, why, what to say instead] (the last two: the findings' evidence and
 suggestion, "" when none; absent from records written before they existed).
@@ -22,7 +22,7 @@ from plumbline.audit.sampling import BottomK, priority
 from plumbline.audit.summary import OFF_PLUMB_LINE, GroupStats, SampleSentence, WorstMessage
 from plumbline.model import LABELS
 
-M_INDEX, M_REP, M_FOLDER, M_MONTH = range(4)
+M_INDEX, M_REP, M_FOLDER, M_MONTH, M_DATED = range(5)
 S_MESSAGE, S_LINE, S_COLUMN, S_REP, S_LABEL, S_STORY, S_CONFIDENCE, S_TEXT, S_VECTOR, S_WHY, S_INSTEAD = range(11)
 ERROR_SAMPLES = 20
 
@@ -54,7 +54,7 @@ class _Group:
 class Aggregator:
     def __init__(self, seed: int = 0, theme_sample: int = 2000, map_sample: int = 400, worst: int = 10):
         self.seed = seed
-        self.files = self.errors = self.messages = self.judged_messages = 0
+        self.files = self.errors = self.messages = self.judged_messages = self.undated_messages = 0
         self.error_samples: list[tuple[str, str]] = []
         self.labels = Counter()
         self.findings = Counter()
@@ -92,6 +92,8 @@ class Aggregator:
 
     def _add_message(self, path: str, message: list, rows: list, vector_of) -> None:
         self.messages += 1
+        if not message[M_DATED]:
+            self.undated_messages += 1
         labels, stories = Counter(), set()
         per_rep: dict[str, tuple[Counter, set]] = {}
         for position, row in rows:

@@ -7,12 +7,12 @@ import json
 from collections import Counter, defaultdict
 from typing import TextIO
 
-from plumbline.audit.aggregate import M_FOLDER, M_INDEX, M_MONTH, M_REP, S_LABEL, S_MESSAGE, S_REP, S_STORY
+from plumbline.audit.aggregate import M_DATED, M_FOLDER, M_INDEX, M_MONTH, M_REP, S_LABEL, S_MESSAGE, S_REP, S_STORY
 from plumbline.audit.run import RecordSink
 from plumbline.audit.summary import AuditSummary, drift_score
 from plumbline.model import LABELS
 
-CSV_COLUMNS = ("path", "message", "rep", "folder", "month", "sentences", *LABELS, "drift_score", "stories", "error")
+CSV_COLUMNS = ("path", "message", "rep", "folder", "month", "dated", "sentences", *LABELS, "drift_score", "stories", "error")
 
 
 class CsvSink(RecordSink):
@@ -25,7 +25,7 @@ class CsvSink(RecordSink):
 
     def add(self, record: dict) -> None:
         if record.get("error"):
-            self.writer.writerow([record["path"], "", "", "", "", 0, *(0 for _ in LABELS), "", "", record["error"]])
+            self.writer.writerow([record["path"], "", "", "", "", "", 0, *(0 for _ in LABELS), "", "", record["error"]])
             return
         rows: dict[tuple[int, str], tuple[Counter, dict]] = defaultdict(lambda: (Counter(), {}))
         for s in record["sentences"]:
@@ -39,6 +39,7 @@ class CsvSink(RecordSink):
                 score = drift_score(labels)
                 self.writer.writerow([
                     record["path"], message[M_INDEX], rep, message[M_FOLDER], message[M_MONTH],
+                    "yes" if message[M_DATED] else "no",
                     sum(labels.values()), *(labels.get(label, 0) for label in LABELS),
                     "" if score is None else round(score, 4), " ".join(stories), "",
                 ])

@@ -191,7 +191,7 @@ class _Streamer:
         for message in self._batch.get("messages", {}).get(result.path, []):
             groups = message_groups(message, root, self.options, mtime)
             reps[message.index] = groups.rep
-            record["messages"].append([message.index, groups.rep, groups.folder, groups.month])
+            record["messages"].append([message.index, groups.rep, groups.folder, groups.month, groups.dated])
         why = explanations(result.findings)
         for j in result.judgements:
             s = j.sentence
@@ -265,6 +265,7 @@ def summarise(aggregator: Aggregator, judge, judged: int, resumed: int) -> Audit
     return AuditSummary(
         plumbline_path=plumbline.path, stories=stories, files=a.files, errors=a.errors,
         error_samples=tuple(a.error_samples), messages=a.messages, judged_messages=a.judged_messages,
+        undated_messages=a.undated_messages,
         sentences=sum(a.labels.values()), labels={label: a.labels.get(label, 0) for label in LABELS},
         findings_by_rule=dict(a.findings), story_messages=dict(a.story_messages),
         by_rep=tuple(by_rep), by_folder=tuple(sorted(a.groups(a.by_folder), key=lambda g: g.name)),

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: message rows carry whether the month is a real date
 
 
 def run_identity(plumbline, fingerprint: str, settings, judge_model, options) -> str:

@@ -108,6 +108,7 @@ class AuditSummary:
     error_samples: tuple[tuple[str, str], ...]  # (path, problem), the first few
     messages: int
     judged_messages: int  # messages with at least one judged sentence
+    undated_messages: int  # messages whose month is only their file's modification time
     sentences: int
     labels: Mapping[str, int]
     findings_by_rule: Mapping[str, int]

@@ -138,7 +138,13 @@ def closing_line(summary, outputs) -> str:
     shares = ", ".join(f"{summary.share(label):.0%} {label}" for label in ("aligned", "drift", "off-message"))
     return (f"{summary.files} file(s) ({summary.judged_files} judged, {summary.resumed_files} resumed, "
             f"{summary.errors} unreadable), {summary.messages} message(s), {summary.sentences} sentence(s): {shares}; "
-            f"wrote {', '.join(outputs)}")
+            f"{undated(summary)}wrote {', '.join(outputs)}")
+
+
+def undated(summary) -> str:
+    if not summary.undated_messages:
+        return ""
+    return f"{summary.undated_messages} message(s) had no date (month from the file's modification time); "
 
 
 class ProgressBar:

@@ -5,6 +5,9 @@ Accepted shapes (anything else is refused with one line saying what was expected
 * an object holding that list under `segments`, `transcript`, `utterances`, `turns`,
   `monologues`, `sentences`, `entries`, `results` or `items` (one nested object level too,
   e.g. `{"transcript": {"utterances": […]}}`);
+* a recording date, when the object has one at its top level (`date`, `created_at`,
+  `start_time`, `recorded_at`, `meeting_date`, …), is kept as the message's `date`
+  metadata (an audit groups by it);
 * turn keys: text in `text`, `transcript`, `content`, `sentence` or `utterance`, or a `words` / `elements` / `sentences` list of strings or of objects with `word` /
   `text` / `value` / `punctuated_word`; speaker in `speaker_name`, `speakerName`, `name`,
   `speaker`, `speaker_label`, `participant`, `user`, `speaker_id` or `speakerId`, first
@@ -33,6 +36,8 @@ WORD_LISTS = ("words", "elements", "sentences")
 WORD_KEYS = ("punctuated_word", "word", "text", "value")
 # Names before ids: Rev gives both `speaker: 0` and `speaker_name: "Sam"`.
 SPEAKER_KEYS = ("speaker_name", "speakerName", "name", "speaker", "speaker_label", "participant", "user", "speaker_id", "speakerId")
+DATE_KEYS = ("date", "created_at", "createdAt", "start_time", "startTime", "started_at", "startedAt", "recorded_at",
+             "recordedAt", "meeting_date", "meetingDate", "dateString", "created", "timestamp")
 EXPECTED = "expected a list of {speaker, text} turns, or an object with segments/transcript/utterances/turns"
 
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
@@ -68,7 +73,18 @@ def load(source, options) -> list[Message]:
         column = offset - line_starts[line - 1] + 1
         judged = options.is_rep(who) if who else not labelled
         blocks.append(Block(text=_join(said), line=line, column=column, speaker=who, judged=judged))
-    return [Message(path=source.path, blocks=tuple(blocks), kind="transcript")]
+    return [Message(path=source.path, blocks=tuple(blocks), kind="transcript", metadata=_date(data))]
+
+
+def _date(data) -> dict[str, str]:
+    """{"date": …} from the first date key at the top level (or one wrapper level down)."""
+    for holder in (data, *(data.get(key) for key in WRAPPERS)) if isinstance(data, dict) else ():
+        if isinstance(holder, dict):
+            for key in DATE_KEYS:
+                value = holder.get(key)
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+                    return {"date": str(value).strip()}
+    return {}
 
 
 def find_turns(data) -> list | None:
