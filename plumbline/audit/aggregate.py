@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from plumbline.audit.sampling import BottomK, priority
-from plumbline.audit.summary import OFF_PLUMB_LINE, GroupStats, SampleSentence, WorstMessage
+from plumbline.audit.summary import OFF_PLUMB_LINE, GroupStats, SampleSentence, Turn, WorstMessage
 from plumbline.model import LABELS
 
 M_INDEX, M_REP, M_FOLDER, M_MONTH, M_DATED = range(5)
@@ -87,10 +87,12 @@ class Aggregator:
         by_message: dict[int, list] = defaultdict(list)
         for position, row in enumerate(record["sentences"]):
             by_message[row[S_MESSAGE]].append((position, row))
+        turns = record.get("turns", {})
         for message in record["messages"]:
-            self._add_message(record["path"], message, by_message.get(message[M_INDEX], []), vector_of)
+            self._add_message(record["path"], message, by_message.get(message[M_INDEX], []), vector_of,
+                              turns.get(str(message[M_INDEX]), ()))
 
-    def _add_message(self, path: str, message: list, rows: list, vector_of) -> None:
+    def _add_message(self, path: str, message: list, rows: list, vector_of, turns=()) -> None:
         self.messages += 1
         if not message[M_DATED]:
             self.undated_messages += 1
@@ -114,7 +116,7 @@ class Aggregator:
         for rep, (rep_labels, rep_stories) in per_rep.items():
             self.by_rep[rep].add_message(rep_labels, rep_stories)
             self.rep_months[(rep, message[M_MONTH])].add_message(rep_labels, rep_stories)
-        self._consider_worst(path, message, rows, labels)
+        self._consider_worst(path, message, rows, labels, turns)
 
     def _sample(self, path: str, position: int, row: list, vector_of) -> None:
         label = row[S_LABEL]
@@ -130,7 +132,7 @@ class Aggregator:
         for target in wanted:
             target.offer(p, item)
 
-    def _consider_worst(self, path: str, message: list, rows: list, labels: Counter) -> None:
+    def _consider_worst(self, path: str, message: list, rows: list, labels: Counter, turns=()) -> None:
         off, drift = labels.get("off-message", 0), labels.get("drift", 0)
         if not off + drift:
             return
@@ -140,7 +142,8 @@ class Aggregator:
         reps = Counter(row[S_REP] for _, row in rows if row[S_LABEL] in OFF_PLUMB_LINE)
         worst = WorstMessage(path, message[M_INDEX], reps.most_common(1)[0][0] if reps else message[M_REP],
                              message[M_MONTH], off + drift, off, drift,
-                             tuple(_sample_sentence(path, row) for _, row in rows))
+                             tuple(_sample_sentence(path, row) for _, row in rows),
+                             tuple(Turn(speaker, line, bool(judged), text) for speaker, line, judged, text in turns))
         if len(self._worst) < self._worst_size:
             heapq.heappush(self._worst, (rank, worst))
         else:

@@ -192,6 +192,8 @@ class _Streamer:
             groups = message_groups(message, root, self.options, mtime)
             reps[message.index] = groups.rep
             record["messages"].append([message.index, groups.rep, groups.folder, groups.month, groups.dated])
+            if message.kind == "transcript":
+                record.setdefault("turns", {})[str(message.index)] = transcript_turns(message)
         why = explanations(result.findings)
         for j in result.judgements:
             s = j.sentence
@@ -228,6 +230,20 @@ def explanations(findings) -> dict[tuple, tuple[str, str]]:
             instead = f.suggestion.text
         out[(f.line, f.column, f.text)] = (why, instead)
     return out
+
+
+def transcript_turns(message) -> list[list]:
+    """[speaker, line, judged, text] per turn; a judged turn's text is left out (its sentences
+    are in the record already), the others' text is kept so a report can show the exchange.
+    Consecutive blocks of one speaker are one turn."""
+    turns: list[list] = []
+    for block in message.blocks:
+        if turns and turns[-1][0] == block.speaker and turns[-1][2] == block.judged:
+            if not block.judged:
+                turns[-1][3] += "\n" + block.text
+            continue
+        turns.append([block.speaker, block.line, block.judged, "" if block.judged else block.text])
+    return turns
 
 
 def _embed_missing(judge, aggregator: Aggregator) -> None:

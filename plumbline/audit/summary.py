@@ -88,6 +88,18 @@ class MapPoint:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One speaker's turn of a transcript, for reading a flagged message in context: the rep's
+    turns hold no text (their sentences are in WorstMessage.sentences, by line), everyone
+    else's turn holds what they said (the prospect's question the rep answered)."""
+
+    speaker: str | None
+    line: int
+    judged: bool
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class WorstMessage:
     path: str
     index: int
@@ -97,6 +109,7 @@ class WorstMessage:
     off_message: int
     drift: int
     sentences: tuple[SampleSentence, ...]  # every judged sentence, in order
+    turns: tuple[Turn, ...] = ()  # a transcript's turns, in order (empty for emails and scripts)
 
 
 @dataclass(frozen=True)

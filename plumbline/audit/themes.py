@@ -109,22 +109,40 @@ def _chunker():
 
 def _phrases(doc, brand_names: Sequence[str]) -> dict[str, str]:
     """Noun chunks as {normalised key: surface text}: leading determiners, pronouns and stop words
-    dropped, the head lemmatised in the key; chunks naming a person are left out."""
+    dropped, the head lemmatised in the key, numbers written as N (one offer at "3 months" and
+    "2 months" is one theme, not two); chunks naming a person are left out."""
     brands = {b.casefold() for b in brand_names}
     out = {}
     for chunk in doc.noun_chunks:
         tokens = [t for t in chunk if not t.is_punct and not t.is_space and t.ent_type_ != "PERSON"]
-        while tokens and (tokens[0].is_stop or tokens[0].pos_ in ("DET", "PRON", "PART")):
+        while tokens and not _is_number(tokens[0]) and (tokens[0].is_stop or tokens[0].pos_ in ("DET", "PRON", "PART")):
             tokens = tokens[1:]
         if not tokens or all(t.is_stop or t.pos_ == "PRON" or t.like_num for t in tokens):
             continue
         head = (tokens[-1].lemma_ or tokens[-1].text).lower()
-        key = " ".join([t.text.lower() for t in tokens[:-1]] + [head])
+        key = " ".join(_numbers_as_n([t.text.lower() for t in tokens[:-1]], tokens[:-1]) + [head])
         if len(key) < 3 or key in VAGUE_NOUNS or key in brands or any(b in key for b in brands if len(b) > 3):
             continue
-        out[key] = doc.text[tokens[0].idx:tokens[-1].idx + len(tokens[-1].text)]
+        out[key] = " ".join(_numbers_as_n([t.text for t in tokens], tokens))
         if len(tokens) > 1 and head not in VAGUE_NOUNS and len(head) > 2 and tokens[-1].pos_ == "NOUN":
             out.setdefault(head, tokens[-1].text)  # "implementation fee" also counts toward "fee"
+    return out
+
+
+def _is_number(token) -> bool:
+    """3, 30, two, 1,500 (spaCy splits "30%" into 30 and %): a value, not a concept."""
+    return token.pos_ == "NUM" or token.text.replace(",", "").replace(".", "").isdigit()
+
+
+def _numbers_as_n(words: list[str], tokens) -> list[str]:
+    """Each run of number tokens as one "N"."""
+    out: list[str] = []
+    for word, token in zip(words, tokens):
+        if _is_number(token):
+            if not out or out[-1] != "N":
+                out.append("N")
+        else:
+            out.append(word)
     return out
 
 

@@ -224,4 +224,35 @@ def worst_view(message, keep_all: int = 12) -> dict:
             continue
         gap = False
         items.append({"gap": False, "s": s, "flagged": is_flagged})
-    return {"m": message, "sentences": items, "count": len(flagged)}
+    return {"m": message, "sentences": items, "count": len(flagged), "turns": turns_view(message, keep_all)}
+
+
+def turns_view(message, keep_all: int = 12) -> list[dict]:
+    """A transcript as its exchange: each turn with its speaker, the rep's turns holding their
+    sentences (flagged ones marked), the other speakers' turns their words, so the question a
+    flagged answer replied to is on the page. A long call keeps the turns around flagged ones."""
+    if not message.turns:
+        return []
+    starts = [t.line for t in message.turns]
+    said: list[list] = [[] for _ in message.turns]
+    for s in message.sentences:  # each sentence goes to the rep turn it starts in
+        k = max((i for i, t in enumerate(message.turns) if t.judged and t.line <= s.line), default=None)
+        if k is not None:
+            said[k].append(s)
+    flagged = [any(s.label in OFF_PLUMB_LINE for s in sentences) for sentences in said]
+    shown = [True] * len(starts)
+    if len(starts) > keep_all:
+        shown = [any(flagged[max(0, i - 1):i + 2]) for i in range(len(starts))]
+    out, gap = [], False
+    for turn, sentences, is_shown in zip(message.turns, said, shown):
+        if not is_shown:
+            if not gap:
+                out.append({"gap": True})
+            gap = True
+            continue
+        if turn.judged and not sentences:
+            continue  # a rep turn with nothing judged in it (a lone "Mm-hm.")
+        gap = False
+        out.append({"gap": False, "speaker": turn.speaker or "", "rep": turn.judged, "text": turn.text,
+                    "sentences": [{"s": s, "flagged": s.label in OFF_PLUMB_LINE} for s in sentences]})
+    return out
