@@ -49,7 +49,7 @@ def test_a_file_with_more_rep_text_than_the_limit_is_reported_not_judged(tmp_pat
     path = tmp_path / "dump.txt"
     text = _one_line_of_sentences(10)
     path.write_text((text + " ") * (MAX_MESSAGE_CHARS // len(text) + 2))
-    with pytest.raises(InputError, match=r"characters of rep text, over the 500,000-character limit for one message"):
+    with pytest.raises(InputError, match=r"characters of rep text, over the 200,000-character limit for one message"):
         load_path(str(path))
     path.write_text(text)
     assert load_path(str(path))
@@ -92,3 +92,12 @@ def test_in_a_capitalised_transcript_a_lowercase_label_line_is_the_speaker_still
     [message] = load_path(str(path), LoadOptions(reps=("Dana",)))
     assert [(b.speaker, b.text) for b in message.blocks] == [
         ("Dana", "Here is the plan.\npricing: $40 per seat."), ("Sam", "Sounds fine."), ("Dana", "Great.")]
+
+
+def test_lowercase_labels_in_captions_are_speakers(tmp_path):
+    path = tmp_path / "call.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:03,000\nagent: We ship every order by Friday.\n\n"
+                    "2\n00:00:03,000 --> 00:00:05,000\ncustomer: your competitor offers 40% off.\n")
+    [message] = load_path(str(path), LoadOptions(reps=("agent",)))
+    assert [(b.speaker, b.judged, b.text) for b in message.blocks] == [
+        ("agent", True, "We ship every order by Friday."), ("customer", False, "your competitor offers 40% off.")]

@@ -18,11 +18,13 @@ from plumbline.model import InputError, Message
 from plumbline.suppress import with_suppressions
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# Characters of rep text in one message: about 85,000 words, far more than a day of one rep's
-# calls. Bounds the time and memory one message can take (a 5 MB one-line file took 83 s and
-# 1.2 GB); a file with a larger message is reported, not judged in part. A file of many
-# messages (an mbox, a CRM export) is bounded by --max-bytes.
-MAX_MESSAGE_CHARS = 500_000
+# Characters of rep text in one message: about 35,000 words, four hours of one rep talking (a
+# two-hour call is about 100,000 characters, both sides). Bounds the time and memory one message
+# can take: embedding is linear in sentences, and a 480,000-character one-line file took 238 s and
+# 690 MB on a busy 2-core machine (a 5 MB one took 83 s and 1.2 GB for a user). A file with a
+# larger message is reported, not judged in part; a file of many messages (an mbox, a CRM
+# export) is bounded by --max-bytes.
+MAX_MESSAGE_CHARS = 200_000
 STDIN = "-"
 
 
