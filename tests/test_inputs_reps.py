@@ -169,3 +169,13 @@ def test_audit_warns_about_a_rep_that_matches_nobody_and_honours_strict(project,
     assert strict.exit_code == 2 and "error: --rep Tom Beker matched no speaker" in strict.output
     resumed = CliRunner().invoke(main, args)  # nothing read this run: nothing to say
     assert resumed.exit_code == 0 and resumed.output == ""
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("github", "::notice file=mail/rep.eml,title=plumbline%3A note::not judged: from dana@northwind.com, not a rep"),
+    ("junit", "<system-out>note: not judged: from dana@northwind.com, not a rep"),
+    ("sarif", '"text": "mail/rep.eml: not judged: from dana@northwind.com, not a rep'),
+])
+def test_notes_reach_every_ci_format(project, fmt, expected):
+    result = run_check("mail", "--rep", "Tom Beker", "--format", fmt)
+    assert expected in result.stdout

@@ -41,6 +41,8 @@ def render(report: Report, out: TextIO, **_) -> None:
         if result.error:
             out.write(command("error", result.error, file=relative_path(result.path),
                               title="plumbline: input not read") + "\n")
+        for note in result.notes:
+            out.write(command("notice", note, file=relative_path(result.path), title="plumbline: note") + "\n")
     for f in report.all_findings:
         if f.suppressed:
             continue

@@ -35,6 +35,10 @@ def render(report: Report, out: TextIO, **_) -> None:
         if case is None:
             case = cases[f.path] = _testcase(suite, f.path, report.tool)
         _failure(case, f)
+    for result in report.files:  # after failures, as the JUnit schema orders a testcase's children
+        if result.notes:  # how the file was read, messages not judged and why
+            ET.SubElement(cases[result.path], "system-out").text = xml_text(
+                "\n".join(f"note: {n}" for n in result.notes))
     counts = {kind: len(suite.findall(f"testcase/{kind}")) for kind in ("failure", "error")}
     stats = {"tests": str(len(cases)), "failures": str(counts["failure"]), "errors": str(counts["error"]),
              "skipped": "0", "time": "0"}

@@ -169,6 +169,10 @@ def _invocation(report: Report) -> dict:
         {"level": "error", "message": {"text": f"{relative_path(r.path)}: {r.error}"},
          "locations": [{"physicalLocation": _physical(r.path)}], "descriptor": {"id": "input-error"}}
         for r in report.files if r.error
+    ] + [
+        {"level": "note", "message": {"text": f"{relative_path(r.path)}: {note}"},
+         "locations": [{"physicalLocation": _physical(r.path)}], "descriptor": {"id": "input-note"}}
+        for r in report.files for note in r.notes
     ]
     invocation = {"executionSuccessful": True}
     if notifications:
