@@ -179,3 +179,13 @@ def test_audit_warns_about_a_rep_that_matches_nobody_and_honours_strict(project,
 def test_notes_reach_every_ci_format(project, fmt, expected):
     result = run_check("mail", "--rep", "Tom Beker", "--format", fmt)
     assert expected in result.stdout
+
+
+def test_strict_and_encoding_from_the_config_file(project):
+    write(project, "plumbline.toml", 'plumbline = "plumbline"\njudge = "thresholds"\nreps = ["Tom Beker"]\n'
+                                     'strict = true\nencoding = "latin-1"\n')
+    with open("mail/latin.txt", "wb") as fh:
+        fh.write("Caf\u00e9 au lait.\n".encode("latin-1"))
+    result = run_check("mail", "--format", "json", "--fail-on", "never")
+    assert result.exit_code == 2 and "error: --rep Tom Beker matched no speaker" in result.stderr
+    assert as_json(result)["mail/latin.txt"]["notes"][0] == "read as iso8859-1 (--encoding)"
