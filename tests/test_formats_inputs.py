@@ -101,3 +101,10 @@ def test_lowercase_labels_in_captions_are_speakers(tmp_path):
     [message] = load_path(str(path), LoadOptions(reps=("agent",)))
     assert [(b.speaker, b.judged, b.text) for b in message.blocks] == [
         ("agent", True, "We ship every order by Friday."), ("customer", False, "your competitor offers 40% off.")]
+
+
+def test_one_letter_lowercase_prefixes_are_not_speakers(tmp_path):
+    path = tmp_path / "paths.txt"
+    path.write_text("c:\\exports\\march.csv\nd:\\backup\\march.csv\nc:\\exports\\april.csv\n")
+    [message] = load_path(str(path), LoadOptions(reps=("Sam",)))
+    assert message.kind == "text"

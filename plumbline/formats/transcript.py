@@ -12,10 +12,10 @@ an email or note with a `Pricing: …` line or two is not taken for a call, a fi
 preamble needs a conversation: three turns or more, two speakers, one of them speaking twice.
 
 Speaker labels may be lowercase, as ASR and meeting tools export them (`agent:`, `customer:`,
-`spk_0:`, `speaker 1:`; `SPEAKER_00:` is capitalised already): one word, optionally followed by
-a number. A lowercase `word:` is also how notes are written (`pricing: $40 per seat`), so a
-file whose labels include a lowercase one is a transcript only if it holds a conversation,
-preamble or not.
+`spk_0:`, `speaker 1:`; `SPEAKER_00:` is capitalised already): one word of two letters or more
+(not `c:` or `q:`), optionally followed by a number. A lowercase `word:` is also how notes are
+written (`pricing: $40 per seat`), so a file whose labels include a lowercase one is a
+transcript only if it holds a conversation, preamble or not.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ EXTENSIONS: set[str] = set()  # recognised by content, whatever the extension
 MERGE_TAGS = True  # templates and call scripts: {{ first_name }} becomes a neutral word
 
 _TS = r"(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?)"
-_NAME = r"(?P<name>[A-Z][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){0,3}|[a-z][\w'’-]*(?: \d{1,3})?)"
+_NAME = r"(?P<name>[A-Z][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){0,3}|[a-z][\w'’-]+(?: \d{1,3})?)"
 _TURN = re.compile(rf"^\s*(?:{_TS}\s*)?{_NAME}\s*(?:{_TS}\s*)?:\s?(?P<text>.*)$")
 _HEADER_ONLY = re.compile(rf"^\s*(?:{_TS}\s*)?{_NAME}\s*{_TS}\s*$")
 _NOT_SPEAKERS = {"subject", "from", "to", "cc", "bcc", "date", "note", "notes", "ps", "p.s", "re", "fwd", "fw", "fyi",
