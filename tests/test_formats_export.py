@@ -136,3 +136,19 @@ def test_check_reads_an_export_with_config_columns_and_a_cp1252_file(project):
     assert bad.exit_code == 2 and "unknown field 'bodyy'" in bad.stderr
     write(project, "plumbline.toml", 'plumbline = "plumbline"\n[export_columns]\nbody = ""\n')
     assert "body must be a non-empty column name" in run_check("export.csv").stderr
+
+
+def test_audit_reads_an_export_one_message_per_row(project, tmp_path):
+    from click.testing import CliRunner
+
+    from plumbline.cli import main
+
+    with open("export.csv", "w", encoding="utf-8") as fh:
+        fh.write(HUBSPOT)
+    out = tmp_path / "a.json"
+    result = CliRunner().invoke(main, ["audit", "export.csv", "--plumbline", "plumbline", "--judge", "thresholds",
+                                       "--rep-domain", "northwind.com", "--json", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text())
+    assert summary["files"] == 1 and summary["messages"] == 3  # the row with an empty body is skipped
+    assert summary["sentences"] == 5  # the rep's two rows; the prospect's row is not judged
