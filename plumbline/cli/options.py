@@ -18,18 +18,19 @@ def input_options(func):
     --rep-domain, --encoding and --strict reach the command through `load_options` and
     `strict_reps`, not as parameters, so a new input setting does not change every command's
     signature."""
-    func = click.option("--rep", "reps", multiple=True, metavar="NAME", help="A speaker or email sender whose words are judged (repeatable). Full or first name, any case.")(func)
-    func = click.option("--rep-pattern", metavar="REGEX", help="Judge the turns of speakers whose name matches this regular expression.")(func)
-    func = click.option("--rep-domain", "rep_domains", multiple=True, metavar="DOMAIN", expose_value=False, callback=_remember,
-                        help="Mail sent from this domain (or a subdomain) is a rep's (repeatable); mail from anyone else is not judged.")(func)
-    func = click.option("--strict", is_flag=True, expose_value=False, callback=_remember,
-                        help="Fail (exit 2) when a --rep, --rep-pattern or --rep-domain matches no speaker or sender in the run, instead of warning.")(func)
-    func = click.option("--encoding", metavar="CODEC", expose_value=False, callback=_remember,
-                        help="Read text inputs in this encoding (e.g. cp1252). [default: UTF-8, else detected]")(func)
+    # applied last to first, so --help lists --rep first and --max-bytes last
+    func = click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Skip (and report) files larger than this. [default: 20 MiB]")(func)
     func = click.option("--export-column", "export_columns", multiple=True, metavar="FIELD=NAME", expose_value=False,
                         callback=_remember, help="In CRM email exports (.csv, .jsonl), the column holding FIELD: body, html_body, "
                                                  "sender, sender_name, recipient, date, subject, id (repeatable). [default: guessed from the header]")(func)
-    func = click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Skip (and report) files larger than this. [default: 20 MiB]")(func)
+    func = click.option("--encoding", metavar="CODEC", expose_value=False, callback=_remember,
+                        help="Read text inputs in this encoding (e.g. cp1252). [default: UTF-8, else detected]")(func)
+    func = click.option("--strict", is_flag=True, expose_value=False, callback=_remember,
+                        help="Fail (exit 2) when a --rep, --rep-pattern or --rep-domain matches no speaker or sender in the run, instead of warning.")(func)
+    func = click.option("--rep-domain", "rep_domains", multiple=True, metavar="DOMAIN", expose_value=False, callback=_remember,
+                        help="Mail sent from this domain (or a subdomain) is a rep's (repeatable); mail from anyone else is not judged.")(func)
+    func = click.option("--rep-pattern", metavar="REGEX", help="Judge the turns of speakers whose name matches this regular expression.")(func)
+    func = click.option("--rep", "reps", multiple=True, metavar="NAME", help="A speaker or email sender whose words are judged (repeatable). Full or first name, any case.")(func)
     return func
 
 
