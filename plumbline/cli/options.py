@@ -15,7 +15,7 @@ def _remember(ctx, param, value):
 def input_options(func):
     """How inputs are read: which speakers and senders are reps, encoding, file size limit.
 
-    --rep-domain, --encoding and --strict reach the command through `load_options` and
+    --rep-domain, --strict, --encoding and --export-column reach the command through `load_options` and
     `strict_reps`, not as parameters, so a new input setting does not change every command's
     signature."""
     # applied last to first, so --help lists --rep first and --max-bytes last
