@@ -6,7 +6,9 @@ sentence of the story ("leave one out"). For each labelled off-message sentence:
 similarity to the avoid entry it is labelled with, and to the closest *other* avoid entry (the
 one a finding would wrongly name if its own entry were missing). For each plumb line: each
 story's best similarity to the value prototypes, i.e. which story a discount offer is answered
-with (read the titles to judge whether it is the cost or risk story).
+with (read the titles to judge whether it is the cost or risk story); and for each pair of
+stories (and of avoid entries) the share of their sentences the judge's attribution gives to
+the other when each is left out of its own entry (what `lint-plumbline` calls too close).
 
     python bench/evidence_calibration.py [--corpus corpus]
 """
@@ -41,15 +43,26 @@ def main() -> None:
     from plumbline.plumbline_file import load_plumbline
 
     from plumbline.judge.evidence import VALUE_PROTOTYPES, value_similarity
+    from plumbline.lint import attribution
 
     encoder = CachedEncoder(load_encoder(), disk=True)
     prototypes = encoder.encode(list(VALUE_PROTOTYPES))
-    story_pairs, own, other, value_lines = [], [], [], []
+    story_pairs, own, other, value_lines, pairs = [], [], [], [], {"story": [], "avoid": []}
     for root in ("companies", "heldout"):
         for company in load_companies(os.path.join(args.corpus, root)):
             data = prepare_company(company, encoder)
             plumbline = load_plumbline(company.plumbline_path)
             index = build_index(plumbline, encoder.encode(index_texts(plumbline)))
+            for kind, ids, rows, owner, whole in (
+                    ("story", index.story_ids, index.story_rows, index.story_owner, index.story_whole),
+                    ("avoid", index.avoid_ids, index.avoid_rows, index.avoid_owner, None)):
+                if len(ids) >= 2:
+                    picked = attribution(rows, owner, len(ids), whole)
+                    for a in range(len(ids)):
+                        for b in range(a + 1, len(ids)):
+                            pair = (owner == a) | (owner == b)
+                            crossed = ((owner == a) & (picked == b)).sum() + ((owner == b) & (picked == a)).sum()
+                            pairs[kind].append(crossed / pair.sum())
             value = value_similarity(index, prototypes)
             ranked = sorted(zip(value, index.story_ids), reverse=True)
             value_lines.append(f"  {company.name:12s} " + " | ".join(
@@ -85,6 +98,10 @@ def main() -> None:
         print(f"  own entry p{q}: {np.percentile(own, q):.3f}   closest other entry p{100 - q}: {np.percentile(other, 100 - q):.3f}")
     for tau in (0.35, 0.4, 0.45, 0.5, 0.55):
         print(f"  tau {tau:.2f}: own entry named {np.mean(own >= tau):.1%}; a wrong entry would be named {np.mean(other >= tau):.1%}")
+    for kind, shares in pairs.items():
+        shares = np.array(shares)
+        print(f"{kind} pairs: {len(shares)}; share read as the other: median {np.median(shares):.3f}, "
+              f"p95 {np.percentile(shares, 95):.3f}, max {shares.max():.3f}")
     print("similarity to the value prototypes, top three stories per plumb line:")
     print("\n".join(value_lines))
 

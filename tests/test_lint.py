@@ -35,7 +35,7 @@ def by_rule(report):
 @pytest.mark.slow
 def test_flags_near_duplicate_stories_and_an_avoid_example_that_reads_as_a_story(real_encoder):
     found = by_rule(lint(LINT, real_encoder))
-    [close] = found["stories-too-close"]
+    [close] = found["entries-too-close"]
     assert {close.story, dict(close.details)["other"]} == {"fast-install", "quick-setup"}
     assert close.path.endswith("fast-install.md") and close.line == 3  # the title line
     reads = [f for f in found["avoid-reads-as-story"] if "pulls the permits" in f.text]
@@ -49,7 +49,7 @@ def test_flags_near_duplicate_stories_and_an_avoid_example_that_reads_as_a_story
 @pytest.mark.slow
 def test_distinct_stories_are_not_flagged(real_encoder):
     found = by_rule(lint(CLEAN, real_encoder))
-    assert "stories-too-close" not in found and "brand-missing" not in found and "story-too-short" not in found
+    assert "entries-too-close" not in found and "brand-missing" not in found and "story-too-short" not in found
     report = lint(CLEAN, real_encoder)
     assert [r.path for r in report.files] == [e.path for e in report.plumbline.stories]  # every entry listed
 
@@ -94,8 +94,21 @@ def test_lint_severities_come_from_config(fake_encoder, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()
     (tmp_path / "plumbline.toml").write_text('[severities]\nbrand-missing = "info"\nstory-too-short = "info"\n'
-                                              'avoid-reads-as-story = "info"\nstories-too-close = "info"\n')
+                                              'avoid-reads-as-story = "info"\nentries-too-close = "info"\n')
     result = run_lint(LINT, "--format", "json", "--no-cache")
     data = json.loads(result.stdout)
     severities = {f["severity"] for r in data["files"] for f in r["findings"]} | {f["severity"] for f in data["findings"]}
     assert severities == {"info"} and result.exit_code == 0
+
+
+def test_two_avoid_entries_that_say_the_same_thing(fake_encoder, tmp_path):
+    import shutil
+
+    shutil.copytree(CLEAN, tmp_path / "pl")
+    (tmp_path / "pl" / "cuts-again.md").write_text(
+        "---\nid: cuts-again\ntitle: Price cuts to close\nkind: avoid\n---\n"
+        "- I can knock 15% off if you sign by Friday.\n- This promotional price ends on the 30th.\n"
+        "- The first year of monitoring is free if you commit today.\n", encoding="utf-8")
+    close = [f for f in lint(str(tmp_path / "pl"), fake_encoder).all_findings if f.rule == "entries-too-close"]
+    assert [{f.story, dict(f.details)["other"]} for f in close] == [{"cuts-again", "price-cuts"}]
+    assert close[0].message.startswith("avoid entries ")
