@@ -29,9 +29,9 @@ VALUE_PROTOTYPES = (
 )
 # A story answers a discount offer when one of its sentences scores at least this against a
 # VALUE_PROTOTYPES sentence. Measured by bench/evidence_calibration.py on the corpus's 21 plumb
-# lines: in 14 a story passes 0.40, and in 13 of those the best is the cost or risk story (one
-# picks a "we only insure contractors" story); the 7 below it have no cost story, or one that
-# scores 0.36 (so the suggestion falls back to the nearest story).
+# lines: in 13 a story reaches 0.40, and in all 13 it is the cost story; of the 8 below it, some
+# have no cost story and some have one just under (0.36-0.40; one's best, just under, is a "we
+# only insure contractors" story), and there the suggestion falls back to the nearest story.
 VALUE_MIN = 0.40
 # Measured by bench/evidence_calibration.py on the labelled corpus (21 companies, default model):
 # a sentence labelled as telling a story scores a median 0.54 against that story's closest
