@@ -179,3 +179,19 @@ def test_check_redact_keeps_the_brand_and_masks_the_rep_in_file_names(tmp_path, 
     assert file["path"] == f"out/renewal-{NAME}.txt"
     assert any(brand in s["text"] for s in file["segments"])
     assert "Theo" not in result.stdout
+
+
+def test_check_redact_masks_the_prospect_a_rep_greets_by_name(tmp_path, monkeypatch, fake_encoder):
+    """The prospect's turns are never judged, but the rep says their name: every speaker of a
+    transcript is a name to mask, not only the rep and what NER finds ("Hi Priya" it misses)."""
+    use_fake_encoder(monkeypatch, fake_encoder)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "calls").mkdir()
+    (tmp_path / "calls" / "call.txt").write_text(
+        "Theo Grant: Hi Anjali, thanks for making the time today.\n"
+        "Anjali Bassey: Sure, happy to.\n"
+        "Theo Grant: Anjali, our team answers every tax notice for you.\n")
+    result = run_check("calls", "--plumbline", PLUMBLINE, "--judge", "thresholds", "--rep", "Theo Grant",
+                       "--format", "json", "--redact")
+    assert "Anjali" not in result.stdout and "Bassey" not in result.stdout
+    assert f"Hi {NAME}, thanks for making the time today." in result.stdout

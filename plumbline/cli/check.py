@@ -61,15 +61,22 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         stdin = sys.stdin.buffer.read(options.max_bytes + 1) if "-" in paths else None  # over the limit: reported
         inputs = input_files(paths, include, exclude, plumbline_path)
         tracker = RepTracker(options)
+        speakers: dict[str, None] = {}  # everyone who speaks in a transcript, rep or not: names for --redact
+
+        def loaded(messages):
+            tracker.add(messages)
+            if redact:
+                speakers.update((b.speaker, None) for m in messages for b in m.blocks if b.speaker)
+
         report = Report(plumbline=plumbline, files=tuple(iter_results(judge, inputs, options, stdin_bytes=stdin,
-                                                                      on_loaded=tracker.add)), tool="check")
+                                                                      on_loaded=loaded)), tool="check")
     except (ConfigError, PlumbLineError, ModelError, JudgeModelError) as exc:
         _usage_error(exc)
     report = _apply_baseline(report, known, write_baseline)
     if redact:
         from plumbline.redact import redact_report
 
-        write_report(redact_report(report, names=options.reps), fmt, output)
+        write_report(redact_report(report, names=(*options.reps, *speakers)), fmt, output)
     else:
         write_report(report, fmt, output)
     report_reps(tracker)
