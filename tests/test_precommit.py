@@ -64,10 +64,11 @@ def try_repo(repo, hook: str, path: str, env: dict, timeout: int) -> subprocess.
 
 
 def test_system_hook_passes_good_and_fails_drifting_template(user_repo, tmp_path):
-    shims = tmp_path / "bin"  # `plumbline` on PATH is this checkout, run by this interpreter
+    shims = tmp_path / "bin"  # `plumbline` on PATH is this checkout, run by this interpreter; -P keeps the
+    # working directory off sys.path, as the console script does (the user repo has a plumbline/ folder)
     shims.mkdir()
     shim = shims / "plumbline"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m plumbline "$@"\n')
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -P -m plumbline "$@"\n')
     shim.chmod(0o755)
     env = _git_env(PATH=f"{shims}{os.pathsep}{os.environ.get('PATH', '')}", PRE_COMMIT_HOME=str(tmp_path / "home"))
 
