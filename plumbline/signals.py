@@ -28,8 +28,10 @@ def _then_deadline(*head: dict) -> list[list[dict]]:
     return [list(head) + tail for tail in _DEADLINE]
 
 
-_SIGN_WORDS = ["sign", "signed", "commit", "close", "book", "order"]
-_CONDITIONS = {"if", "when", "once", "long", "unless"}  # "if you sign by Friday", "as long as it's signed by"
+_SIGN_WORDS = ["sign", "signs", "signed", "signing", "commit", "commits", "close", "book", "order"]
+# "if you sign by Friday", "as long as it's signed by", "anyone who signs before the 30th"
+_CONDITIONS = {"if", "when", "once", "long", "unless", "who", "whoever"}
+_FREE_WORDS = ["free", "complimentary", "gratis"]
 
 DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
     "percent-off": [
@@ -64,6 +66,8 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         # "that ten percent is only good through Friday" (but "the quote is valid through March 31"
         # is the ordinary life of a quote: logistics, not pressure)
         *_then_deadline({"LOWER": "only"}, {"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}),
+        # "this month only", "this week only", "today only": the offer's clock is the pitch
+        [{"LOWER": {"IN": ["this", "next"]}}, {"LOWER": {"IN": _PERIODS}}, {"LOWER": "only"}],
     ],
     "free-period": [
         # "two months free", "the first month is on us" (but not "months on the platform")
@@ -105,6 +109,25 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["match", "beat"]}}, {"LIKE_NUM": True}],
         # "beat Valley Wholesale on any item by ten percent"
         [{"LOWER": {"IN": ["beat", "undercut"]}}, {"IS_ALPHA": True, "OP": "{1,6}"}, {"LOWER": "by"}, {"LIKE_NUM": True}],
+    ],
+}
+
+# Halves of a free-with-a-deadline offer ("implementation is free for anyone who signs before
+# the 30th"). Neither is an offer alone (a free tier is a product; a deadline is logistics), so
+# `cues` reports `discount:free-with-deadline` only when one sentence has both.
+OFFER_PARTS: dict[str, list[list[dict]]] = {
+    "free": [
+        [{"LOWER": {"IN": ["is", "are", "'s", "'re", "be", "comes", "come", "get", "gets"]}}, {"LOWER": {"IN": _FREE_WORDS}}],
+        [{"LOWER": {"IN": _FREE_WORDS}}, {"LOWER": {"IN": ["for", "to"]}}, {"LOWER": {"IN": ["anyone", "everyone", "new", "the", "all", "any", "customers", "teams", "you"]}}],
+        [{"LOWER": "at"}, {"LOWER": "no"}, {"LOWER": {"IN": ["cost", "charge"]}}],
+        [{"LOWER": "for"}, {"LOWER": "free"}],
+    ],
+    # the deadline is the buyer's ("who signs before the 30th"), not a delivery date ("we
+    # finish before the end of the quarter")
+    "deadline": [
+        *_then_deadline({"LOWER": {"IN": _SIGN_WORDS}}, {"OP": "?"}, {"LOWER": {"IN": ["by", "before", "until", "till"]}}),
+        [{"LOWER": {"IN": ["this", "next"]}}, {"LOWER": {"IN": _PERIODS}}, {"LOWER": "only"}],
+        [{"LOWER": {"IN": ["today", "tonight", "tomorrow"]}}, {"LOWER": "only"}],
     ],
 }
 
@@ -182,7 +205,7 @@ def build_matcher(vocab):
 
     matcher = Matcher(vocab)
     tables = (("discount", DISCOUNT_PATTERNS), ("guarantee", GUARANTEE_PATTERNS), ("claim", CLAIM_PATTERNS),
-              ("entity", ENTITY_PATTERNS))
+              ("entity", ENTITY_PATTERNS), ("part", OFFER_PARTS))
     for family, table in tables:
         for name, patterns in table.items():
             for pattern in patterns:
@@ -233,4 +256,7 @@ def cues(span, matcher) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         elif _refused(span, start, end):
             name = "hedge:refuses-guarantee"
         found.add(name)
+    if {"part:free", "part:deadline"} <= found:
+        found.add("discount:free-with-deadline")
+    found = {name for name in found if not name.startswith("part:")}
     return tuple(sorted(found)), tuple((e.label_, e.text) for e in filter_spans(entities))

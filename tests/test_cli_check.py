@@ -74,3 +74,13 @@ def test_plumbline_errors_exit_2_with_one_line(tmp_path):
 def test_usage_errors_exit_2():
     assert CliRunner().invoke(main, ["check", "x.txt"]).exit_code == 2
     assert CliRunner().invoke(main, ["check", "--plumbline", PLUMBLINE, "x", "--rep-pattern", "("]).exit_code == 2
+
+
+def test_a_free_offer_with_a_deadline_in_a_template_is_discount_language(real_encoder):
+    """Issue 16 item 6: the template line is reported by the rule, with the words that fired."""
+    text = ("Hi Jo,\n\nThis month only, setup is free for every new team that signs before the 28th.\n\n"
+            "Best,\nRiley\n")
+    result = run("-", "--format", "json", input=text)
+    assert result.exit_code == 1, result.output
+    [finding] = [f for f in json.loads(result.output)["files"][0]["findings"] if f["rule"] == "discount-language"]
+    assert finding["line"] == 3 and "free-with-deadline" in finding["message"]

@@ -127,6 +127,28 @@ def test_discount_guarantee_and_refusal_cues(text, present, absent):
 
 
 @pytest.mark.parametrize("text,present", [
+    # issue 16 item 6: free with a deadline, "this month only", "who signs before"
+    ("This month only, the first 500 sensors are free for new customers who sign before the 31st.",
+     {"discount:free-with-deadline", "discount:expiring-offer"}),
+    ("Onboarding is complimentary for teams that sign by Friday.", {"discount:free-with-deadline"}),
+    ("This week only: the premium connector comes free with every annual plan.", {"discount:expiring-offer"}),
+    ("Anyone who signs up before Monday gets the training seats at no cost.", {"discount:free-with-deadline"}),
+    ("The audit module is free for anyone who commits by the end of the quarter.", {"discount:free-with-deadline"}),
+    # a free product and a delivery date are not offers
+    ("The starter tier is free for up to five users.", set()),
+    ("Our free tier stays free, with no deadline and no card.", set()),
+    ("The migration is free, and we finish it before the end of the quarter.", set()),
+    ("We ship before the 15th of each month.", set()),
+    ("I'll be in the office today only, back Monday.", set()),
+])
+def test_free_with_a_deadline_is_an_offer(text, present):
+    [sentence] = segment(text)
+    assert {s for s in sentence.signals if s.startswith("discount:")} >= present
+    if not present:
+        assert not [s for s in sentence.signals if s.startswith("discount:")]
+
+
+@pytest.mark.parametrize("text,present", [
     ("Sign by the end of the month and the rate holds.", "discount:expiring-offer"),
     ("If you book before next Friday I can keep it.", "discount:expiring-offer"),
     ("Close by the 30th and it is yours.", "discount:expiring-offer"),
