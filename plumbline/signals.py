@@ -32,6 +32,8 @@ _SIGN_WORDS = ["sign", "signs", "signed", "signing", "commit", "commits", "close
 # "if you sign by Friday", "as long as it's signed by", "anyone who signs before the 30th"
 _CONDITIONS = {"if", "when", "once", "long", "unless", "who", "whoever"}
 _FREE_WORDS = ["free", "complimentary", "gratis"]
+# "this month only", "this week only": the offer's clock is the pitch
+_THIS_PERIOD_ONLY = [{"LOWER": {"IN": ["this", "next"]}}, {"LOWER": {"IN": _PERIODS}}, {"LOWER": "only"}]
 
 DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
     "percent-off": [
@@ -66,8 +68,7 @@ DISCOUNT_PATTERNS: dict[str, list[list[dict]]] = {
         # "that ten percent is only good through Friday" (but "the quote is valid through March 31"
         # is the ordinary life of a quote: logistics, not pressure)
         *_then_deadline({"LOWER": "only"}, {"LOWER": {"IN": ["good", "valid"]}}, {"LOWER": {"IN": ["until", "till", "through"]}}),
-        # "this month only", "this week only", "today only": the offer's clock is the pitch
-        [{"LOWER": {"IN": ["this", "next"]}}, {"LOWER": {"IN": _PERIODS}}, {"LOWER": "only"}],
+        _THIS_PERIOD_ONLY,
     ],
     "free-period": [
         # "two months free", "the first month is on us" (but not "months on the platform")
@@ -126,7 +127,7 @@ OFFER_PARTS: dict[str, list[list[dict]]] = {
     # finish before the end of the quarter")
     "deadline": [
         *_then_deadline({"LOWER": {"IN": _SIGN_WORDS}}, {"OP": "?"}, {"LOWER": {"IN": ["by", "before", "until", "till"]}}),
-        [{"LOWER": {"IN": ["this", "next"]}}, {"LOWER": {"IN": _PERIODS}}, {"LOWER": "only"}],
+        _THIS_PERIOD_ONLY,
         [{"LOWER": {"IN": ["today", "tonight", "tomorrow"]}}, {"LOWER": "only"}],
     ],
 }
