@@ -84,3 +84,22 @@ def test_a_free_offer_with_a_deadline_in_a_template_is_discount_language(real_en
     assert result.exit_code == 1, result.output
     [finding] = [f for f in json.loads(result.output)["files"][0]["findings"] if f["rule"] == "discount-language"]
     assert finding["line"] == 3 and "free-with-deadline" in finding["message"]
+
+
+def test_a_warm_check_of_a_clean_template_loads_no_spacy(tmp_path):
+    """With the sentence and parse caches warm, `check` needs neither spaCy nor an encoder
+    runtime; the avoid entries about discounts are found only when a finding needs them."""
+    import subprocess
+    import sys
+
+    template = os.path.join(DATA, "messages", "on-message.txt")
+    args = ["check", template, "--plumbline", PLUMBLINE]
+    code = ("import runpy, sys; sys.argv = ['plumbline'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('plumbline', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('spacy', 'torch', 'sentence_transformers') if m in sys.modules), file=sys.stderr)")
+    env = {**os.environ, "PLUMBLINE_CACHE_DIR": str(tmp_path)}
+    cold = subprocess.run([sys.executable, "-P", "-c", code, *args], capture_output=True, text=True, env=env)
+    assert "'spacy'" in cold.stderr.splitlines()[-1], cold.stderr  # the first run parses and embeds
+    warm = subprocess.run([sys.executable, "-P", "-c", code, *args], capture_output=True, text=True, env=env)
+    assert warm.stderr.splitlines()[-1] == "[]", warm.stderr

@@ -10,6 +10,8 @@ each Judgement, so it does not depend on how the judge's features or classifier 
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -58,7 +60,14 @@ class Explainer:
     story_vectors: np.ndarray  # the index's story rows
     typical: float | None = None  # what a sentence that tells a story typically scores (default model)
     value_stories: tuple[str, ...] = ()  # stories that answer a discount offer, best first
-    discount_entries: tuple[str, ...] = ()  # avoid entries about discount-led selling
+    discount_entries: tuple[str, ...] | None = None  # avoid entries about discount-led selling (None: found from avoids)
+    avoids: tuple = ()  # the plumb line's avoid entries (PlumbLine.avoids)
+
+    @functools.cached_property
+    def discount_entry_ids(self) -> tuple[str, ...]:
+        """Found on first use: the cue patterns need spaCy, which a warm `check` of a template
+        whose sentences are all in the parse cache otherwise never imports."""
+        return self.discount_entries if self.discount_entries is not None else discount_entries(self.avoids)
 
     def story_sentence(self, row: int) -> PlumbLineSentence | None:
         return self.story_sentences[row] if 0 <= row < len(self.story_sentences) else None
@@ -89,7 +98,7 @@ def build_explainer(plumbline: PlumbLine, index, prototypes: np.ndarray | None =
     avoids = tuple(plumbline_sentences(plumbline, "avoid"))
     value = value_stories(index, prototypes) if prototypes is not None and len(prototypes) else ()
     return Explainer(stories, avoids, np.asarray(index.story_rows), TYPICAL_ALIGNED if typical else None, value,
-                     discount_entries(plumbline) if plumbline.avoids else ())
+                     avoids=tuple(plumbline.avoids))
 
 
 def value_similarity(index, prototypes: np.ndarray) -> np.ndarray:
@@ -132,7 +141,7 @@ def explain(judgements: Sequence[Judgement], scores, vectors: np.ndarray, explai
 
 
 def _discount_entry(explainer: Explainer, c: Closest) -> bool:
-    return bool(c.avoid and c.avoid in explainer.discount_entries and avoid_matched(explainer, c))
+    return bool(c.avoid and avoid_matched(explainer, c) and c.avoid in explainer.discount_entry_ids)
 
 
 def avoid_matched(explainer: Explainer | None, c: Closest | None, discount: bool = False) -> bool:
@@ -141,7 +150,7 @@ def avoid_matched(explainer: Explainer | None, c: Closest | None, discount: bool
     if c is None or c.avoid is None:
         return False
     if discount and explainer is not None:  # the rule's verdict and the entry's examples agree, or not
-        return c.avoid in explainer.discount_entries or c.avoid_score >= AVOID_STRONG
+        return c.avoid in explainer.discount_entry_ids or c.avoid_score >= AVOID_STRONG
     return c.avoid_score >= AVOID_MATCH
 
 
@@ -231,12 +240,14 @@ def _discount_matcher():
     return _MATCHER[0]
 
 
-def discount_entries(plumbline: PlumbLine) -> tuple[str, ...]:
+def discount_entries(avoids) -> tuple[str, ...]:
     """Avoid entries about discount-led selling: at least half of their examples fire the
     discount-language patterns (the rule's own definition, not the entry's id or title)."""
+    if not avoids:
+        return ()
     nlp, matcher = _discount_matcher()
     out = []
-    for entry in plumbline.avoids:
+    for entry in avoids:
         examples, hits = entry.examples, 0
         for text in examples:
             doc = nlp.make_doc(text)
