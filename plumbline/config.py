@@ -49,6 +49,7 @@ class Config:
     format: str | None = None
     model: str | None = None
     backend: str | None = None
+    device: str | None = None
     max_bytes: int | None = None
     baseline: str | None = None
     contacts: Mapping[str, Any] = field(default_factory=dict)
@@ -241,6 +242,12 @@ def _backends():
     return BACKENDS
 
 
+def _devices():
+    from plumbline.embed.device import DEVICES
+
+    return DEVICES
+
+
 CHECKS: dict[str, Callable] = {
     "plumbline": _path,
     "reps": _strings,
@@ -262,6 +269,7 @@ CHECKS: dict[str, Callable] = {
     "format": _choice(_formats),
     "model": _model,
     "backend": _choice(_backends),
+    "device": _choice(_devices),
     "max_bytes": _positive_int,
     "baseline": _path,
     "contacts": _table,

@@ -26,8 +26,8 @@ from plumbline.decide import EXIT_USAGE, FAIL_ON_UNREADABLE
                    "a transcript without a matching --rep), even with no finding.")
 @click.option("--redact", is_flag=True, help="Mask email addresses, phone numbers and people's names in the report (for sharing outside the team).")
 def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, fmt, output, fail_on,
-          min_confidence, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache,
-          baseline, write_baseline, fail_on_unreadable, redact):
+          min_confidence, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, device,
+          no_cache, baseline, write_baseline, fail_on_unreadable, redact):
     """Judge every sentence a rep says in PATHS (files, directories, or - for stdin).
 
     Settings come from plumbline.toml or [tool.plumbline] in pyproject.toml (see --config);
@@ -56,8 +56,8 @@ def check(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
 
             check_known(settings.requirements, plumbline)
         trained = load(judge_model) if judge_model else None
-        judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
-                              use_cache=not no_cache)
+        judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, device=device,
+                              judge_model=trained, use_cache=not no_cache)
         stdin = sys.stdin.buffer.read(options.max_bytes + 1) if "-" in paths else None  # over the limit: reported
         inputs = input_files(paths, include, exclude, plumbline_path)
         tracker = RepTracker(options)

@@ -161,7 +161,7 @@ def selection_options(func):
 
 def judge_options(func):
     """Which judge, embedding model and runtime; shared by check and audit."""
-    from plumbline.embed import BACKENDS
+    from plumbline.embed import BACKENDS, DEVICES
 
     options = [
         click.option("--judge", "judge_kind", type=click.Choice(["model", "thresholds"]), default="model", show_default=True, help="The trained judge, or plain cosine thresholds."),
@@ -170,6 +170,7 @@ def judge_options(func):
         click.option("--avoid-threshold", type=float, default=0.55, show_default=True, help="Thresholds judge: off-message at or above this cosine similarity."),
         click.option("--model", "model_name", metavar="NAME|DIR", help="Sentence-transformers model (local directory or locally cached name). [default: all-MiniLM-L6-v2, bundled]"),
         click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime."),
+        click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True, help="Where the torch runtimes embed: a CUDA GPU when there is one (auto), the CPU, or a GPU (cuda: an error without one). The ONNX backends run on the CPU."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the plumb-line embedding cache."),
     ]
     for option in reversed(options):

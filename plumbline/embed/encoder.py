@@ -22,7 +22,7 @@ class Encoder:
     fingerprint: str
     dim: int
     load_runtime: Callable[[], object]
-    batch_size: int = 64
+    batch_size: int | None = None  # None: the runtime's own (device.batch_size_for its device)
     content_addressed: bool = False
     _runtime: object = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -46,7 +46,8 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         unique = list(dict.fromkeys(texts))
-        vectors = np.asarray(self.model.encode(unique, batch_size=self.batch_size), dtype=np.float32)
+        batch_size = self.batch_size or getattr(self.model, "batch_size", 64)
+        vectors = np.asarray(self.model.encode(unique, batch_size=batch_size), dtype=np.float32)
         if len(unique) == len(texts):
             return vectors
         index = {text: i for i, text in enumerate(unique)}

@@ -14,6 +14,7 @@ import json
 import os
 from functools import lru_cache
 
+from plumbline.embed.device import check_device, pick_device
 from plumbline.embed.encoder import Encoder
 from plumbline.embed.st_backend import load_sentence_transformer
 from plumbline.embed.weights import BACKENDS, DEFAULT_MODEL, ModelError, go_offline, model_dim, read_modules, resolve
@@ -50,11 +51,15 @@ def _plain_bert(directory: str) -> bool:
 
 
 @lru_cache(maxsize=4)
-def load_encoder(model: str | None = None, backend: str = "torch") -> Encoder:
-    """Verify (once per process) the named model for CPU inference, offline; the runtime
-    itself is loaded when the encoder first embeds something."""
+def load_encoder(model: str | None = None, backend: str = "torch", device: str = "cpu") -> Encoder:
+    """Verify (once per process) the named model, offline; the runtime itself is loaded when
+    the encoder first embeds something. `device` (auto, cpu, cuda: device.py) is where the
+    torch and sentence-transformers runtimes run; `cuda` is checked now, `auto` at load."""
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend '{backend}' (choose from {', '.join(BACKENDS)})")
+    check_device(device, backend)
+    if device == "cuda":
+        pick_device(device, backend)  # no GPU: one line now, not a traceback at first use
     go_offline()
     resolved = resolve(model)
     shown = model or DEFAULT_MODEL
@@ -66,16 +71,16 @@ def load_encoder(model: str | None = None, backend: str = "torch") -> Encoder:
     if not resolved.is_local:
         if backend not in ("torch", "sentence-transformers"):
             raise ModelError(f"--backend {backend} needs a model directory with model.safetensors, not '{model}'")
-        runtime = load_sentence_transformer(resolved.target, shown)  # eager: errors show up now
+        runtime = load_sentence_transformer(resolved.target, shown, device)  # eager: errors show up now
         return Encoder(shown, fingerprint, runtime.get_sentence_embedding_dimension(), lambda: runtime)
     _check_local_model(resolved.target, backend)
     dim = model_dim(resolved.target)
     if backend == "torch" and _plain_bert(resolved.target):
         from plumbline.embed.torch_backend import load_bert_runtime
 
-        load = lambda: load_bert_runtime(resolved)  # noqa: E731
+        load = lambda: load_bert_runtime(resolved, device)  # noqa: E731
     elif backend in ("torch", "sentence-transformers"):
-        load = lambda: load_sentence_transformer(resolved.target, shown)  # noqa: E731
+        load = lambda: load_sentence_transformer(resolved.target, shown, device)  # noqa: E731
     else:
         from plumbline.embed.onnx_backend import load_onnx_runtime
 

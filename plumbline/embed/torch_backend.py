@@ -17,6 +17,7 @@ import math
 import os
 from typing import Sequence
 
+from plumbline.embed.device import batch_size_for, pick_device
 from plumbline.embed.tokens import max_seq_length, padded_batches
 from plumbline.embed.weights import DEFAULT_SHA256, ModelError, ResolvedModel, file_sha256, go_offline
 
@@ -59,9 +60,9 @@ def supports(directory: str) -> bool:
 
 
 class BertEmbedder:
-    """BERT encoder → mean pooling over the attention mask → L2 normalisation, on CPU."""
+    """BERT encoder → mean pooling over the attention mask → L2 normalisation, on `device`."""
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, device: str = "cpu"):
         import torch
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
@@ -69,7 +70,9 @@ class BertEmbedder:
         with open(os.path.join(directory, "config.json"), encoding="utf-8") as fh:
             self.config = json.load(fh)
         weights = load_file(os.path.join(directory, "model.safetensors"), device="cpu")
-        self.w = {k.removeprefix("bert."): v.float() for k, v in weights.items()}
+        self.w = {k.removeprefix("bert."): v.float().to(device) for k, v in weights.items()}
+        self.device = device
+        self.batch_size = batch_size_for(device)
         self.layers = int(self.config["num_hidden_layers"])
         self.heads = int(self.config["num_attention_heads"])
         self.eps = float(self.config.get("layer_norm_eps", 1e-12))
@@ -113,25 +116,28 @@ class BertEmbedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():
             for rows, ids, mask in padded_batches(self.tokenizer, texts, batch_size):
-                out[rows] = self.forward(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+                ids, mask = torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device)
+                out[rows] = self.forward(ids, mask).cpu().numpy()
         return out
 
     def get_sentence_embedding_dimension(self) -> int:
         return self.dim
 
 
-def load_bert_runtime(resolved: ResolvedModel) -> BertEmbedder:
-    """The plain-torch runtime, after checking it reproduces sentence-transformers' vectors."""
+def load_bert_runtime(resolved: ResolvedModel, device: str = "cpu") -> BertEmbedder:
+    """The plain-torch runtime on `device` (cpu, cuda or auto), after checking that it
+    reproduces sentence-transformers' vectors there."""
     go_offline()
+    device = pick_device(device)
     try:
-        runtime = BertEmbedder(resolved.target)
+        runtime = BertEmbedder(resolved.target, device)
     except (KeyError, OSError, ValueError, RuntimeError) as exc:
         raise ModelError(f"cannot load '{resolved.target}' for the torch backend: {type(exc).__name__}: {exc}") from None
     expected = known_answers(resolved)
     got = runtime.encode(list(CHECK_SENTENCES), batch_size=len(CHECK_SENTENCES))
     worst = max(abs(float(g) - e) for row, want in zip(got, expected) for g, e in zip(row, want))
     if not math.isfinite(worst) or worst > KNOWN_ANSWER_TOLERANCE:
-        raise ModelError(f"the torch backend does not reproduce sentence-transformers on '{resolved.target}' "
+        raise ModelError(f"the torch backend on {device} does not reproduce sentence-transformers on '{resolved.target}' "
                          f"(max |diff| {worst:.2e}); use --backend sentence-transformers")
     return runtime
 
