@@ -30,6 +30,7 @@ class Judge:
     references: dict = field(default_factory=dict)  # label -> embedded reference sentences
     parse_cache: object = None  # segment_cache.ParseCache: spaCy's analyses from earlier runs
     explainer: object = None  # judge.evidence.Explainer: findings' evidence and suggestions
+    load_args: dict | None = None  # prepare_judge's arguments, when it loaded the encoder by name
 
 
 def prepare_judge(
@@ -40,18 +41,25 @@ def prepare_judge(
     backend: str = "torch",
     judge_model=None,
     use_cache: bool = True,
+    device: str = "cpu",
 ) -> Judge:
-    """Load the encoder and judge model and embed the plumb line (from the disk cache if valid)."""
+    """Load the encoder and judge model and embed the plumb line (from the disk cache if valid).
+
+    A judge whose encoder is loaded here by name keeps how (`Judge.load_args`), so another
+    process (a Ray worker) can prepare the same judge with `prepare_judge(plumbline, **load_args)`."""
     from plumbline.cache import cached_matrix
     from plumbline.judge.features import build_index, index_texts
 
     parse_cache = None
+    load_args = None
     if encoder is None:
+        load_args = dict(settings=settings, model_name=model_name, backend=backend, judge_model=judge_model,
+                         use_cache=use_cache, device=device)
         from plumbline.embed import load_encoder
         from plumbline.embed.cache import CachedEncoder
 
         # Each text is embedded once per run; with the cache, once per model and backend.
-        encoder = CachedEncoder(load_encoder(model_name, backend), disk=use_cache)
+        encoder = CachedEncoder(load_encoder(model_name, backend, device), disk=use_cache)
         if use_cache:
             from plumbline.segment_cache import ParseCache
 
@@ -73,7 +81,7 @@ def prepare_judge(
     references = embed_references(judge_model, encoder, use_cache) if settings.judge == "model" else {}
     index = build_index(plumbline, vectors)
     return Judge(plumbline, encoder, index, judge_model, settings, titles, references, parse_cache,
-                 build_explainer(plumbline, index, prototypes, typical=model_name is None))
+                 build_explainer(plumbline, index, prototypes, typical=model_name is None), load_args)
 
 
 def embed_references(judge_model, encoder, use_cache: bool = True) -> dict:
@@ -100,7 +108,6 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
 
     `on_embedded(messages, sentences, vectors)`, if given, sees each batch's sentence vectors
     (the audit samples them for its themes and map) before they are dropped."""
-    from plumbline.judge.features import score_sentences
     from plumbline.segment import segment_messages
 
     sentences = segment_messages(messages, judge.plumbline.brand_names, cache=judge.parse_cache)
@@ -111,14 +118,20 @@ def judge_messages(judge: Judge, messages: list[Message], on_embedded: OnEmbedde
     vectors = judge.encoder.encode([s.embed_text for s in sentences])
     if on_embedded:
         on_embedded(messages, sentences, vectors)
+    return sentences, judge_vectors(judge, sentences, vectors)
+
+
+def judge_vectors(judge: Judge, sentences: list[Sentence], vectors) -> list:
+    """Judge segmented sentences from their vectors (one row per sentence), with evidence."""
+    from plumbline.judge.evidence import explain
+    from plumbline.judge.features import score_sentences
+
     trained = judge.model is not None and judge.settings.judge == "model"
     context = judge.model.story_context if trained else 0.0
     word_weight = judge.model.story_word_weight if trained else 0.0
-    from plumbline.judge.evidence import explain
-
     scores = score_sentences(sentences, vectors, judge.index, judge.references, context, word_weight)
     judgements = judge_sentences(sentences, scores, judge.model, judge.settings, judge.explainer)
-    return sentences, explain(judgements, scores, vectors, judge.explainer)
+    return explain(judgements, scores, vectors, judge.explainer)
 
 
 def iter_results(
@@ -158,22 +171,25 @@ def _judge_batch(judge: Judge, batch, on_batch, on_embedded=None) -> list[FileRe
         by_path.setdefault(j.sentence.path, []).append(j)
     results = []
     for path, loaded, error in batch:
-        if error is not None:
-            results.append(FileResult(path=path, error=error))
-            continue
-        mine = by_path.get(path, [])
-        result = FileResult(path=path, judgements=tuple(mine), coverage=coverage(mine), messages=len(loaded),
-                            notes=file_notes(loaded))
-        findings = findings_for(mine, judge.settings, judge.titles, judge.explainer)
-        if judge.settings.requirements:
-            from plumbline.judge.require import missing_stories
-
-            findings += missing_stories(result, judge.settings.requirements, judge.plumbline,
-                                        judge.settings.severity("missing-story"))
-        results.append(replace(result, findings=tuple(apply_suppressions(findings, loaded))))
+        results.append(file_result(judge, path, loaded, error, by_path.get(path, [])))
     if on_batch:
         on_batch(results)
     return results
+
+
+def file_result(judge: Judge, path: str, loaded: list[Message] | None, error: str | None, mine: list) -> FileResult:
+    """One input's result: its one-line error, or its judgements with findings (suppressions applied)."""
+    if error is not None:
+        return FileResult(path=path, error=error)
+    result = FileResult(path=path, judgements=tuple(mine), coverage=coverage(mine), messages=len(loaded),
+                        notes=file_notes(loaded))
+    findings = findings_for(mine, judge.settings, judge.titles, judge.explainer)
+    if judge.settings.requirements:
+        from plumbline.judge.require import missing_stories
+
+        findings += missing_stories(result, judge.settings.requirements, judge.plumbline,
+                                    judge.settings.severity("missing-story"))
+    return replace(result, findings=tuple(apply_suppressions(findings, loaded)))
 
 
 def file_notes(messages: list[Message]) -> tuple[str, ...]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
@@ -16,14 +15,15 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from plumbline.audit.aggregate import S_LABEL, S_VECTOR, Aggregator
-from plumbline.audit.grouping import message_groups, sentence_rep
 from plumbline.audit.state import AuditState, file_key, key_digest, run_identity
 from plumbline.audit.summary import OFF_PLUMB_LINE, AuditSummary, StoryInfo
+from plumbline.audit.work import EngineError, FileTask, JudgedFile, judge_segmented, read_and_segment
 from plumbline.formats import LoadOptions
 from plumbline.judge import JudgeSettings
-from plumbline.model import LABELS, FileResult, PlumbLine
+from plumbline.model import LABELS, PlumbLine
 
 PROGRESS_EVERY = 256  # resumed files between progress reports
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ def run_audit(
     on_loaded: Callable[[list], None] | None = None,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    engine: str = "local",
+    engine_options: dict | None = None,
     **prepare,
 ) -> AuditSummary:
     """Audit every file under `paths` against the plumb line and return the aggregates.
@@ -72,29 +74,73 @@ def run_audit(
     and settings resumes instead of judging again; without it they go to a temporary
     directory removed at the end. `on_progress` is called after every batch. `include` and
     `exclude` select files under directory arguments, as in `check`; the plumb line's own
-    files are never audited."""
+    files are never audited. `engine` is where files are judged: "local" (this process) or
+    "ray" (ray_engine.py; `engine_options` are its address and device); everything else is
+    the same code."""
     from plumbline.pipeline import prepare_judge
 
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
     judge = judge or prepare_judge(plumbline, settings, **prepare)
     if state_dir is None:
         with tempfile.TemporaryDirectory(prefix="plumbline-audit-") as tmp:
             return run_audit(paths, plumbline, options=options, judge=judge, state_dir=tmp, fresh=fresh,
                              batch_files=batch_files, seed=seed, on_progress=on_progress, sinks=sinks,
                              theme_sample=theme_sample, map_sample=map_sample, worst=worst, on_loaded=on_loaded,
-                             include=include, exclude=exclude)
+                             include=include, exclude=exclude, engine=engine, engine_options=engine_options)
     identity = run_identity(plumbline, judge.encoder.fingerprint, judge.settings, judge.model, options)
     aggregator = Aggregator(seed, theme_sample, map_sample, worst)
     sinks = list(sinks)
-    with AuditState(state_dir, identity, judge.encoder.dim, fresh=fresh) as state:
+    engine_options = dict(engine_options or {}, with_messages=on_loaded is not None)
+    with _engine(engine, judge, options, batch_files, (seed, theme_sample, map_sample), engine_options) as judge_files, \
+            AuditState(state_dir, identity, judge.encoder.dim, fresh=fresh) as state:
         state.describe(plumbline=plumbline.path, fingerprint=judge.encoder.fingerprint, judge=judge.settings.judge)
         select = (tuple(include), tuple(exclude), plumbline.path)
-        streamer = _Streamer(judge, options, state, aggregator, sinks, on_progress, count_inputs(paths, *select))
+        streamer = _Streamer(state, aggregator, sinks, on_progress, count_inputs(paths, *select))
         streamer.on_loaded = on_loaded  # the command's RepTracker: files judged this run, not resumed ones
-        streamer.run(paths, batch_files, select)
+        streamer.run(judge_files(streamer.to_judge(paths, select)), batch_files)
         _embed_missing(judge, aggregator)
     for sink in sinks:
         sink.close()
     return summarise(aggregator, judge, streamer.judged, streamer.resumed)
+
+
+def _engine(name: str, judge, options: LoadOptions, batch_files: int, sampling: tuple, engine_options: dict):
+    if name == "ray":
+        from plumbline.audit.ray_engine import RayEngine
+
+        return RayEngine(judge, options, batch_files, sampling, **engine_options)
+    return LocalEngine(judge, options, batch_files, **engine_options)
+
+
+class LocalEngine:
+    """Judges files in this process, `batch_files` at a time."""
+
+    def __init__(self, judge, options: LoadOptions, batch_files: int, with_messages: bool = False):
+        self.judge, self.options, self.batch_files = judge, options, batch_files
+        self.with_messages = with_messages
+
+    def __enter__(self):
+        return self.judge_files
+
+    def __exit__(self, *exc):
+        return False
+
+    def judge_files(self, tasks: Iterable[FileTask]) -> Iterator[JudgedFile]:
+        for batch in batched(tasks, self.batch_files):
+            files = read_and_segment(batch, self.options, self.judge.plumbline.brand_names, self.judge.parse_cache)
+            yield from judge_segmented(self.judge, files, self.options, with_messages=self.with_messages)
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def iter_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = (),
@@ -114,32 +160,32 @@ def count_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Seq
 
 
 class _Streamer:
-    def __init__(self, judge, options, state: AuditState, aggregator: Aggregator, sinks, on_progress, total: int):
-        self.judge, self.options, self.state, self.aggregator = judge, options, state, aggregator
-        self.sinks, self.on_progress, self.total = sinks, on_progress, total
+    """The driver's side, the same for every engine: decides what is judged (each input once,
+    resumed ones not at all), and folds every record into the state, aggregates and sinks."""
+
+    def __init__(self, state: AuditState, aggregator: Aggregator, sinks, on_progress, total: int):
+        self.state, self.aggregator, self.sinks, self.on_progress, self.total = state, aggregator, sinks, on_progress, total
         self.judged = self.resumed = 0
         self._seen: set[bytes] = set()
-        self._pending: dict[str, tuple] = {}
-        self._batch: dict = {}
-        self._left_in_batch = 0
-        self.on_loaded = None
+        self._pending: dict[bytes, FileTask] = {}  # handed to the engine, not back yet
+        self.on_loaded = None  # sees each judged file's messages (JudgedFile.messages)
 
-    def run(self, paths: Sequence[str], batch_files: int, select=((), (), None)) -> None:
-        from plumbline.pipeline import iter_results
-
+    def run(self, judged_files: Iterable[JudgedFile], batch_files: int) -> None:
         self._progress()  # the total is known before the first batch
-        for result in iter_results(self.judge, self._to_judge(paths, select), self.options, batch_files=batch_files,
-                                   on_batch=self._batch_started, on_embedded=self._embedded,
-                                   on_loaded=self.on_loaded):
-            self._judged(result)
-            self._left_in_batch -= 1
-            if self._left_in_batch == 0:
+        since_flush = 0
+        for judged in judged_files:
+            if not self._accept(judged):
+                continue
+            since_flush += 1
+            if since_flush >= batch_files:
                 self.state.flush()
-                self._batch = {}
+                since_flush = 0
                 self._progress()
+        for task in list(self._pending.values()):  # an engine that lost a file still accounts for it
+            self._accept(JudgedFile(_lost_record(task), {}), save=False)  # not saved: the next run retries it
         self._progress()
 
-    def _to_judge(self, paths, select) -> Iterator[str]:
+    def to_judge(self, paths, select=((), (), None)) -> Iterator[FileTask]:
         for path, root in iter_inputs(paths, *select):
             key = file_key(path) or (os.path.abspath(path), None, None)
             digest = key_digest(key)
@@ -153,55 +199,27 @@ class _Streamer:
                 if self.resumed % PROGRESS_EVERY == 0:
                     self._progress()
                 continue
-            self._pending[path] = (key, root)
-            yield path
+            task = FileTask(path, key, root)
+            self._pending[digest] = task
+            yield task
 
-    def _batch_started(self, results: list[FileResult]) -> None:
-        self._left_in_batch = len(results)
-
-    def _embedded(self, messages, sentences, vectors) -> None:
-        by_path: dict[str, list] = {}
-        for message in messages:
-            by_path.setdefault(message.path, []).append(message)
-        self._batch = {"messages": by_path, "rows": {id(s): i for i, s in enumerate(sentences)}, "vectors": vectors}
-
-    def _judged(self, result: FileResult) -> None:
-        key, root = self._pending.pop(result.path)
-        record = self._record(result, key, root)
-        vectors = self._batch.get("vectors")
-        rows = self._batch.get("rows", {})
-        positions = [rows[id(j.sentence)] for j in result.judgements]
-        keep = [i for i, row in enumerate(record["sentences"])
-                if self.aggregator.wants_vector(row[S_LABEL], self.aggregator.sentence_priority(result.path, row))]
-        if keep and vectors is not None:
-            for i, row_number in zip(keep, self.state.add_vectors(vectors[[positions[i] for i in keep]])):
+    def _accept(self, judged: JudgedFile, save: bool = True) -> bool:
+        """Save and count one file's record; False for a file already counted (a retried task)."""
+        record, vectors = judged.record, judged.vectors
+        if self._pending.pop(key_digest(record["key"]), None) is None:
+            return False
+        keep = [i for i, row in enumerate(record["sentences"]) if i in vectors
+                and self.aggregator.wants_vector(row[S_LABEL], self.aggregator.sentence_priority(record["path"], row))]
+        if keep:
+            for i, row_number in zip(keep, self.state.add_vectors(np.stack([vectors[i] for i in keep]))):
                 record["sentences"][i][S_VECTOR] = row_number
-        if key[1] is not None:
+        if save and record["key"][1] is not None:
             self.state.add_record(record)
         self.judged += 1
-        self._count(record, lambda i, _row: None if vectors is None else vectors[positions[i]].astype(np.float16))
-
-    def _record(self, result: FileResult, key, root: str) -> dict:
-        record = {"key": list(key), "path": result.path, "error": result.error, "messages": [], "sentences": [],
-                  "findings": dict(Counter(f.rule for f in result.findings if not f.suppressed))}
-        if result.error:
-            return record
-        mtime = (key[2] or 0) / 1e9
-        reps = {}
-        for message in self._batch.get("messages", {}).get(result.path, []):
-            groups = message_groups(message, root, self.options, mtime)
-            reps[message.index] = groups.rep
-            record["messages"].append([message.index, groups.rep, groups.folder, groups.month, groups.dated])
-            if message.kind == "transcript":
-                record.setdefault("turns", {})[str(message.index)] = transcript_turns(message)
-        why = explanations(result.findings)
-        for j in result.judgements:
-            s = j.sentence
-            rep = sentence_rep(s.speaker, reps.get(s.message_index, "unknown"), self.options)
-            record["sentences"].append([s.message_index, s.line, s.column, rep, j.label, j.story,
-                                        round(j.confidence, 3), s.text, -1,
-                                        *why.get((s.line, s.column, s.text), ("", ""))])
-        return record
+        if self.on_loaded and judged.messages is not None:
+            self.on_loaded(judged.messages)
+        self._count(record, lambda i, _row: vectors.get(i))
+        return True
 
     def _count(self, record: dict, vector_of) -> None:
         self.aggregator.add(record, vector_of)
@@ -215,35 +233,9 @@ class _Streamer:
                                            sum(a.labels.values())))
 
 
-def explanations(findings) -> dict[tuple, tuple[str, str]]:
-    """(line, column, text) -> (why, what to say instead) from a file's unsuppressed findings,
-    so the report can show them beside the sentence."""
-    out: dict[tuple, tuple[str, str]] = {}
-    for f in findings:
-        if f.suppressed:
-            continue
-        why, instead = out.get((f.line, f.column, f.text), ("", ""))
-        summary = f.evidence.summary if f.evidence is not None else ""
-        if summary and summary not in why:
-            why = f"{why}; {summary}" if why else summary
-        if not instead and f.suggestion is not None:
-            instead = f.suggestion.text
-        out[(f.line, f.column, f.text)] = (why, instead)
-    return out
-
-
-def transcript_turns(message) -> list[list]:
-    """[speaker, line, judged, text] per turn; a judged turn's text is left out (its sentences
-    are in the record already), the others' text is kept so a report can show the exchange.
-    Consecutive blocks of one speaker are one turn."""
-    turns: list[list] = []
-    for block in message.blocks:
-        if turns and turns[-1][0] == block.speaker and turns[-1][2] == block.judged:
-            if not block.judged:
-                turns[-1][3] += "\n" + block.text
-            continue
-        turns.append([block.speaker, block.line, block.judged, "" if block.judged else block.text])
-    return turns
+def _lost_record(task: FileTask) -> dict:
+    return {"key": list(task.key), "path": task.path, "error": "not judged: the engine returned no result for it",
+            "messages": [], "sentences": [], "findings": {}}
 
 
 def _embed_missing(judge, aggregator: Aggregator) -> None:

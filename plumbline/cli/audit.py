@@ -28,10 +28,12 @@ EXIT_INTERRUPTED = 130
 @click.option("--title", default="Plumb-line audit", show_default=True, help="Title of the HTML report.")
 @click.option("--batch-files", type=click.IntRange(min=1), default=64, show_default=True, help="Files judged per batch (and saved per step).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary on stderr.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where files are judged: this process, or a Ray cluster (pip install \"plumbline[ray]\"; docs/audit.md).")
+@click.option("--ray-address", metavar="ADDR", help="With --engine ray: join this running cluster (e.g. 10.0.0.5:6379, or auto). [default: start a local Ray instance sized to this machine]")
 @judge_options
-def audit(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, report_path, csv_path, json_path, state_dir, fresh,
-          title, batch_files, quiet, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend,
-          no_cache):
+def audit(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, report_path, csv_path,
+          json_path, state_dir, fresh, title, batch_files, quiet, engine, ray_address, judge_kind, judge_model,
+          story_threshold, avoid_threshold, model_name, backend, device, no_cache):
     """Audit every message in PATHS (files or directories) against the plumb line.
 
     Results are saved as each batch is judged; run the same command again after an
@@ -53,9 +55,14 @@ def audit(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
     tracker = RepTracker(options)
     _make_folders(outputs)
     state_dir = state_dir or default_state_dir(outputs[0])
+    if ray_address and engine != "ray":
+        raise click.BadParameter("needs --engine ray", param_hint="--ray-address")
+    # With Ray the workers embed: the driver only needs a GPU if it has one (auto), not --device cuda.
+    driver_device = "auto" if engine == "ray" and device == "cuda" else device
     judge, plumbline = _prepare(plumbline_path, judge_kind, judge_model, story_threshold, avoid_threshold,
-                                model_name, backend, no_cache)
+                                model_name, backend, driver_device, no_cache)
     from plumbline.audit import run_audit
+    from plumbline.audit.work import EngineError
     from plumbline.audit.export import CsvSink
 
     csv_file = open(_partial(csv_path), "w", encoding="utf-8", newline="") if csv_path else None
@@ -64,11 +71,14 @@ def audit(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, 
         with progress:
             summary = run_audit(paths, plumbline, options=options, judge=judge, state_dir=state_dir, fresh=fresh,
                                 batch_files=batch_files, on_progress=progress.update, include=include, exclude=exclude,
-                                sinks=[CsvSink(csv_file)] if csv_file else (), on_loaded=tracker.add)
+                                sinks=[CsvSink(csv_file)] if csv_file else (), on_loaded=tracker.add, engine=engine,
+                                engine_options={"address": ray_address, "device": device} if engine == "ray" else None)
+    except EngineError as exc:
+        _discard(csv_file, csv_path)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
-        if csv_file:
-            csv_file.close()
-            os.remove(_partial(csv_path))
+        _discard(csv_file, csv_path)
         click.echo(f"interrupted: results so far are saved in {state_dir}; run the same command again to resume",
                    err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -102,7 +112,14 @@ def _partial(path: str) -> str:
     return path + ".partial"
 
 
-def _prepare(plumbline_path, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, no_cache):
+def _discard(csv_file, csv_path) -> None:
+    if csv_file:
+        csv_file.close()
+        os.remove(_partial(csv_path))
+
+
+def _prepare(plumbline_path, judge_kind, judge_model, story_threshold, avoid_threshold, model_name, backend, device,
+             no_cache):
     from plumbline.embed import ModelError
     from plumbline.judge import JudgeSettings
     from plumbline.judge.classifier import JudgeModelError, load
@@ -114,8 +131,8 @@ def _prepare(plumbline_path, judge_kind, judge_model, story_threshold, avoid_thr
     try:
         plumbline = load_plumbline(plumbline_path)
         trained = load(judge_model) if judge_model else None
-        judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, judge_model=trained,
-                              use_cache=not no_cache)
+        judge = prepare_judge(plumbline, settings, model_name=model_name, backend=backend, device=device,
+                              judge_model=trained, use_cache=not no_cache)
     except (PlumbLineError, ModelError, JudgeModelError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
