@@ -63,7 +63,7 @@ def write_corpus(root) -> list[str]:
     (root / "notes.txt").write_text(NOTES, encoding="utf-8")
     (root / "empty.txt").write_bytes(b"")
     (root / "binary.txt").write_bytes(bytes(range(256)) * 4)
-    (root / "latin1.txt").write_bytes("Café prices are très bon.\n".encode("latin-1"))
+    (root / "broken.json").write_text('{"segments": [{"speaker": "Priya Natarajan", "text": ', encoding="utf-8")
     (root / "huge.txt").write_text("Northwind runs payroll. " * 400, encoding="utf-8")
     return sorted(str(p) for p in root.rglob("*") if p.is_file())
 
@@ -111,7 +111,7 @@ def test_ray_engine_gives_the_in_process_results_every_input_once(tmp_path, loca
     assert sorted(by_path) == inputs
     assert by_path == {r["path"]: r for r in records(tmp_path / "local")}
     errors = {os.path.basename(p): r["error"] for p, r in by_path.items() if r["error"]}
-    assert sorted(errors) == ["binary.txt", "empty.txt", "huge.txt", "latin1.txt"]
+    assert sorted(errors) == ["binary.txt", "broken.json", "empty.txt", "huge.txt"]
     assert all("\n" not in e for e in errors.values())
     assert ray_summary.files == len(inputs) and ray_summary.errors == 4 and ray_summary.sentences > 8
     assert {g.name for g in ray_summary.by_rep} >= {"Priya Natarajan", "Tomás Ferreira"}
