@@ -1,7 +1,7 @@
 """`plumbline audit --engine ray` on a local Ray instance (2 CPUs), the real model and trained
 judge: the same summary, per-file records and CSV rows as the in-process engine over a corpus
 with good and bad files, every input once; an interrupted Ray audit resumes without judging the
-saved files again. Skipped when Ray is not installed (.ci/run installs plumbline[ray])."""
+saved files again. Skipped when Ray is not installed (.ci/run installs the ray extra)."""
 import csv
 import io
 import json

@@ -26,7 +26,7 @@ import numpy as np
 
 from plumbline.audit.work import EngineError, FileTask, JudgedFile, judge_segmented, read_and_segment, sample_filter
 
-EXTRA = 'pip install "plumbline[ray]"'
+EXTRA = 'pip install "plumbline-sales[ray]"'
 CHUNK_FILES = 50_000  # files per Ray dataset: bounds what the driver lists at once
 # Memory asked of Ray per worker (a scheduling hint: spaCy + one batch; torch + the model + one
 # batch). They also differ, which keeps Ray from fusing the reading tasks into the actors: fused,

@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 @click.option("--title", default="Plumb-line audit", show_default=True, help="Title of the HTML report.")
 @click.option("--batch-files", type=click.IntRange(min=1), default=64, show_default=True, help="Files judged per batch (and saved per step).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary on stderr.")
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where files are judged: this process, or a Ray cluster (pip install \"plumbline[ray]\"; docs/audit.md).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where files are judged: this process, or a Ray cluster (the ray extra: pip install \"plumbline-sales[ray]\"; docs/audit.md).")
 @click.option("--ray-address", metavar="ADDR", help="With --engine ray: join this running cluster (e.g. 10.0.0.5:6379, or auto). [default: start a local Ray instance sized to this machine]")
 @judge_options
 def audit(paths, config, plumbline_path, reps, rep_pattern, max_bytes, include, exclude, report_path, csv_path,
