@@ -9,6 +9,18 @@ the audit itself holds; RSS is also sampled as the run goes to show it stays fla
 
     python bench/bench_audit.py --messages 100000 --encoder fake   # streaming + aggregation + spaCy
     python bench/bench_audit.py --messages 100000 --encoder real   # the real model (hours on 2 cores)
+
+With `--engine ray` it compares the engines instead: the same emails (bench/salesgen.py, whose
+sentences are mostly distinct, unlike the messages above, whose few templates the encoder's
+in-memory cache would answer) are audited by the in-process engine and by `--engine ray` (a
+local Ray instance sized to the machine, or the cluster at `--ray-address`), each in a fresh
+child process (so each driver's peak RSS is its own) with an empty PLUMBLINE_CACHE_DIR of its
+own (so neither reads what the other embedded), the real model and the CLI's settings (the rep
+tracker included). It prints sentences/second, the driver's peak RSS and the Ray worker
+processes' peak RSS, with ratios against the in-process run, and checks both engines gave the
+same counts.
+
+    python bench/bench_audit.py --engine ray --sentences 6000       # about 3 minutes on 2 CPUs
 """
 from __future__ import annotations
 
@@ -28,6 +40,7 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "bench"))
 PLUMBLINE = os.path.join(REPO, "corpus", "companies", "northwind", "plumbline")
 
 REPS = ["Dana Whitfield", "Marco Ruiz", "Aisha Osei", "Tom Kowalski", "Priya Patel", "Kevin Brooks", "Sofia Vance",
@@ -167,6 +180,7 @@ def _cpu_s() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--sentences", type=int, default=6000, help="with --engine ray: sentences to generate")
     parser.add_argument("--encoder", choices=("fake", "real"), default="fake")
     parser.add_argument("--short", action="store_true", help="2-4 sentences a message instead of 3-9")
     parser.add_argument("--seed", type=int, default=7)
@@ -175,10 +189,29 @@ def main() -> None:
     parser.add_argument("--json", help="Also write the measurements to this file.")
     parser.add_argument("--judge", choices=("model", "thresholds"), default="model",
                         help="judge, as `plumbline audit --judge` (default: the trained model)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="ray: compare the in-process and Ray engines on the same inputs (real model)")
+    parser.add_argument("--ray-address", help="with --engine ray: the cluster to join [default: a local instance]")
+    parser.add_argument("--backend", default="torch", help="embedding runtime, as `plumbline audit --backend`")
+    parser.add_argument("--child", choices=("local", "ray"), help=argparse.SUPPRESS)  # one engine's run
     args = parser.parse_args()
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench-audit-")
     messages = os.path.join(workdir, "messages")
+    if args.child:
+        from audit_engines import engine_run
+
+        engine_run(args, messages, workdir)
+        return
+    if args.engine == "ray":
+        import salesgen
+        from audit_engines import compare_engines
+
+        salesgen.write(salesgen.generate(args.sentences, args.seed), messages)
+        compare_engines(args, workdir, os.path.abspath(__file__))
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return
     started = time.perf_counter()
     if not os.path.isdir(messages):
         generate(messages, args.messages, args.seed, args.short)

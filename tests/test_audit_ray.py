@@ -52,15 +52,23 @@ GOOD = {
                           "Happy to walk through it on a call next week."),
 }
 NOTES = "Call notes: the customer asked about payroll in two states.\nThey want benefits in the same place.\n"
+CALL = """[00:00:03] Tomás Ferreira: Thanks for joining, Sam.
+[00:00:09] Sam Okafor: Can you show us the multi-state setup?
+[00:00:15] Tomás Ferreira: Every state registration and deposit is handled by our filing team.
+[00:00:31] Sam Okafor: And the switch itself?
+[00:00:36] Tomás Ferreira: We have you live in two weeks, guaranteed, no matter what your data looks like.
+"""
 
 
 def write_corpus(root) -> list[str]:
-    """Good emails in two reps' folders, a plain note, and four files that cannot be read."""
+    """Good emails in two reps' folders, a call transcript, a plain note, and four files that cannot be read."""
     for name, (sender, subject, date, body) in GOOD.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(EMAIL.format(sender=sender, subject=subject, date=date, body=body), encoding="utf-8")
     (root / "notes.txt").write_text(NOTES, encoding="utf-8")
+    (root / "calls").mkdir()
+    (root / "calls" / "2025-04-demo-harbour.txt").write_text(CALL, encoding="utf-8")  # a transcript: turns kept
     (root / "empty.txt").write_bytes(b"")
     (root / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (root / "broken.json").write_text('{"segments": [{"speaker": "Priya Natarajan", "text": ', encoding="utf-8")
@@ -115,6 +123,8 @@ def test_ray_engine_gives_the_in_process_results_every_input_once(tmp_path, loca
     assert all("\n" not in e for e in errors.values())
     assert ray_summary.files == len(inputs) and ray_summary.errors == 4 and ray_summary.sentences > 8
     assert {g.name for g in ray_summary.by_rep} >= {"Priya Natarajan", "Tomás Ferreira"}
+    call = next(r for p, r in by_path.items() if p.endswith("2025-04-demo-harbour.txt"))
+    assert call["turns"] and call["messages"][0][3] == "2025-04", "a transcript keeps its turns and its date"
     assert ray_summary.labels["drift"] + ray_summary.labels["off-message"] > 0
     assert len(list(csv.DictReader(io.StringIO(ray_csv)))) >= len(GOOD)
 
