@@ -17,15 +17,22 @@ PLUMBLINE = os.path.join(REPO, "corpus", "companies", "northwind", "plumbline")
 
 @pytest.mark.parametrize("cpus, gpus, device, backend, expected", [
     (2, 0, "auto", "torch", WorkerPlan(1, 1.0, 0.0)),  # one actor embeds, one CPU is left to read
-    (1, 0, "auto", "torch", WorkerPlan(1, 1.0, 0.0)),
-    (16, 0, "auto", "torch", WorkerPlan(8, 1.0, 0.0)),
+    (4, 0, "auto", "torch", WorkerPlan(3, 1.0, 0.0)),
+    (9, 0, "auto", "torch", WorkerPlan(8, 1.0, 0.0)),  # one reading CPU per 8 embedding ones
+    (16, 0, "auto", "torch", WorkerPlan(14, 1.0, 0.0)),
     (64, 4, "auto", "torch", WorkerPlan(4, 1.0, 1.0)),  # one actor per GPU
     (64, 4, "cuda", "sentence-transformers", WorkerPlan(4, 1.0, 1.0)),
-    (64, 4, "cpu", "torch", WorkerPlan(32, 1.0, 0.0)),  # asked for the CPU: GPUs are left alone
-    (64, 4, "auto", "onnx-int8", WorkerPlan(32, 1.0, 0.0)),  # ONNX runs on CPUs
+    (64, 4, "cpu", "torch", WorkerPlan(56, 1.0, 0.0)),  # asked for the CPU: GPUs are left alone
+    (64, 4, "auto", "onnx-int8", WorkerPlan(56, 1.0, 0.0)),  # ONNX runs on CPUs
 ])
 def test_worker_plan_fits_the_cluster(cpus, gpus, device, backend, expected):
     assert plan_workers(cpus, gpus, device, backend) == expected
+
+
+def test_a_one_cpu_cluster_is_an_error_not_a_hang():
+    # one actor would hold the only CPU and no reading task could ever run
+    with pytest.raises(EngineError, match="at least 2 CPUs.*--engine local"):
+        plan_workers(1, 0, "auto", "torch")
 
 
 def test_cuda_on_a_cluster_without_gpus_is_an_error():

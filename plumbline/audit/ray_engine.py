@@ -33,6 +33,9 @@ CHUNK_FILES = 50_000  # files per Ray dataset: bounds what the driver lists at o
 # reading could only run inside the (few) embedding actors.
 READ_TASK_MEMORY = 512 * 2**20
 ACTOR_MEMORY = 1536 * 2**20
+# Measured on 2 CPUs: read + segment ~1,560 sentences/s per CPU, embed + judge ~146 (torch, one
+# thread); one reading CPU keeps 8 embedding CPUs busy with room to spare.
+EMBED_CPUS_PER_READER = 8
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,10 @@ class WorkerPlan:
 
 def plan_workers(cpus: float, gpus: float, device: str, backend: str) -> WorkerPlan:
     """How many embedding actors, and what each holds. With GPUs (and a torch backend, device
-    not cpu): one actor per GPU. On CPUs: half of them (at least one) embed, one CPU each, and the
-    rest are left to the read-and-segment tasks, so on 2 CPUs one actor leaves one CPU to read."""
+    not cpu): one actor per GPU. On CPUs: one CPU per actor, and one CPU in every
+    EMBED_CPUS_PER_READER + 1 left to the read-and-segment tasks (at least one), since reading
+    and segmenting a sentence costs about a tenth of embedding and judging it
+    (bench/bench_audit.py --engine ray measures both): 2 CPUs give 1 actor, 16 give 14."""
     from plumbline.embed.device import check_device
     from plumbline.embed.weights import ModelError, ONNX_BACKENDS
 
@@ -57,7 +62,11 @@ def plan_workers(cpus: float, gpus: float, device: str, backend: str) -> WorkerP
         return WorkerPlan(int(gpus), 1.0, 1.0)
     if device == "cuda":
         raise EngineError("--device cuda: the Ray cluster has no GPU (ray.cluster_resources() lists none)")
-    return WorkerPlan(max(1, int(cpus) // 2), 1.0, 0.0)
+    if cpus < 2:
+        raise EngineError(f"--engine ray needs at least 2 CPUs (one reads, one embeds); the cluster has {cpus:g}: "
+                          "use --engine local")
+    readers = max(1, -(-int(cpus) // (EMBED_CPUS_PER_READER + 1)))
+    return WorkerPlan(int(cpus) - readers, 1.0, 0.0)
 
 
 def import_ray():
