@@ -32,6 +32,27 @@ class CompanyData:
     vectors: np.ndarray | None = None  # sentence embeddings, row-aligned with gold
     story_ids: tuple[str, ...] = ()  # the plumb line's stories, columns of scores.story_matrix
     rule_flagged: tuple[bool, ...] = ()  # the discount-language rule fires (check flags it whatever the judge says)
+    index: object = None  # the plumb line embedded (features.PlumbLineIndex)
+    sentences: tuple = ()  # the labelled Sentence objects, row-aligned with gold
+    owner: str = ""  # the company whose plumb line this is; a companion shares its owner's ("" = itself)
+
+    @property
+    def who(self) -> str:
+        return self.owner or self.company.name
+
+    @property
+    def is_companion(self) -> bool:
+        return bool(self.owner) and self.owner != self.company.name
+
+
+def primary(data: list[CompanyData]) -> list[CompanyData]:
+    """The companies themselves, without companions (which are training lines only)."""
+    return [d for d in data if not d.is_companion]
+
+
+def apart_from(company: CompanyData, data: list[CompanyData]) -> list[CompanyData]:
+    """Everything in data that does not share the company's plumb line."""
+    return [d for d in data if d.who != company.who]
 
 
 def prepare_company(company: Company, encoder) -> CompanyData:
@@ -59,7 +80,7 @@ def prepare_company(company: Company, encoder) -> CompanyData:
         company, score_sentences(sentences, vectors, judge.index), [g.label for _, g in pairs],
         [g.story for _, g in pairs], [s.text for s in sentences], [s.embed_text for s in sentences],
         sum(1 for g in unmatched if g.label in FLAGGED), unlabelled, len(unmatched), prospect_judged, vectors,
-        judge.index.story_ids, tuple(bool(discount_cues(s)) for s in sentences),
+        judge.index.story_ids, tuple(bool(discount_cues(s)) for s in sentences), judge.index, tuple(sentences),
     )
 
 
@@ -95,13 +116,13 @@ def fit_story_weights(data: list[CompanyData]) -> tuple[float, float]:
 def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = None) -> JudgeModel:
     """Fit on all companies; the temperature comes from their leave-one-company-out logits,
     the story attribution weights from their labelled stories."""
-    context, word_weight = fit_story_weights(data)
+    context, word_weight = fit_story_weights(primary(data))
     model = replace(_fit(data, c, meta), story_context=context, story_word_weight=word_weight)
-    if len(data) < 2:
+    if len(primary(data)) < 2:
         return model
     logits, gold = [], []
-    for i, held in enumerate(data):
-        others = data[:i] + data[i + 1:]
+    for held in primary(data):
+        others = apart_from(held, data)
         logits.append(_fit(others, c).logits(features_against(held, others)))
         gold += held.gold
     return with_temperature(model, fit_temperature(np.vstack(logits), gold))
@@ -112,14 +133,54 @@ def features_against(company: CompanyData, references: list[CompanyData]) -> np.
     vectors = {label: np.vstack([r.vectors[[i for i, g in enumerate(r.gold) if g == label]] for r in references])
                for label in REFERENCE_LABELS} if references else None  # one company: no references
     features = company.scores.features.copy()
-    features[:, -REFERENCE_WIDTH:] = reference_features(company.vectors, vectors)
+    features[:, -REFERENCE_WIDTH:] = reference_features(company.vectors, vectors, company.index)
     return features
 
 
+TRANSPLANTS = 20  # per training company: other companies' story-telling sentences, as drift
+TRANSPLANT_DONORS = 4
+
+
+def transplants(company: CompanyData, data: list[CompanyData], n: int = TRANSPLANTS) -> tuple[CompanyData, set] | None:
+    """Sentences in which other companies' reps tell *their* stories, judged against this
+    company's plumb line and labelled drift: another company's claims match no story here.
+
+    The corpus writers' drift is mostly near-story (invented features in the same trade), so
+    without these the judge learns little about the plainest drift of real text: a claim about
+    something else entirely. Donors are a few companies picked by a seed from the company's
+    name (deterministic), their sentences brand-masked as every sentence is."""
+    from plumbline.judge.features import score_sentences
+
+    donors = [d for d in primary(apart_from(company, data)) if d.sentences]
+    if not n or not donors or company.index is None:
+        return None
+    rng = np.random.default_rng(int.from_bytes(company.company.name.encode()[:8].ljust(8, b"_"), "little"))
+    donors = [donors[k] for k in sorted(rng.choice(len(donors), size=min(TRANSPLANT_DONORS, len(donors)), replace=False))]
+    pool = [(d, i) for d in donors for i, g in enumerate(d.gold) if g == "aligned"]
+    if not pool:
+        return None
+    chosen = [pool[k] for k in sorted(rng.choice(len(pool), size=min(n, len(pool)), replace=False))]
+    sentences = [d.sentences[i] for d, i in chosen]
+    vectors = np.vstack([d.vectors[i] for d, i in chosen])
+    return replace(company, scores=score_sentences(sentences, vectors, company.index), gold=["drift"] * len(chosen),
+                   gold_story=[None] * len(chosen), texts=[s.text for s in sentences],
+                   embed_texts=[s.embed_text for s in sentences], vectors=vectors, rule_flagged=(),
+                   sentences=tuple(sentences), owner=company.who, missed_flagged=0, unlabelled=0, unmatched=0,
+                   prospect_judged=0), {d.who for d in donors}
+
+
 def _fit(data: list[CompanyData], c: float, meta: dict | None = None) -> JudgeModel:
-    """Each company's reference features come from the others, as they will for a new company."""
-    features = np.vstack([features_against(d, [r for r in data if r is not d]) for d in data])
+    """Each company's reference features come from the others, as they will for a new company;
+    each company's transplants (drift) have theirs from neither it nor their donors."""
+    features = [features_against(d, apart_from(d, data)) for d in data]
     labels = [label for d in data for label in d.gold]
+    for d in primary(data):
+        made = transplants(d, data)
+        if made:
+            fake, donors = made
+            features.append(features_against(fake, [r for r in apart_from(d, data) if r.who not in donors]))
+            labels += fake.gold
+    features = np.vstack(features)
     references = {label: [t for d in data for t, g in zip(d.embed_texts, d.gold) if g == label] for label in REFERENCE_LABELS}
     vectors = np.vstack([d.vectors[[i for i, g in enumerate(d.gold) if g == label]]
                          for label in REFERENCE_LABELS for d in data])
@@ -132,10 +193,11 @@ def predict(model: JudgeModel, company: CompanyData, references: list[CompanyDat
 
 
 def leave_one_company_out(data: list[CompanyData], c: float = 1.0) -> list[Predicted]:
-    """Each company judged by a model (temperature and story weights too) that never saw it."""
+    """Each company (not its companion) judged by a model (temperature and story weights too)
+    that never saw it, nor its plumb line; one prediction per `primary(data)` entry."""
     predicted = []
-    for i, held in enumerate(data):
-        others = data[:i] + data[i + 1:]
+    for held in primary(data):
+        others = apart_from(held, data)
         predicted.append(predict(train_model(others, c), held, others))
     return predicted
 
@@ -159,6 +221,9 @@ def metrics(data: list[CompanyData], predicted: list[Predicted]) -> dict:
         "label_accuracy": float(np.mean([g == p for g, p in zip(gold, pred)])) if gold else 0.0,
         "story_attribution": sum(1 for s, b in aligned if s == b) / len(aligned) if aligned else 0.0,
         "neutral_flagged": sum(1 for g, f in zip(gold, judge_flags) if g == "neutral" and f),
+        "aligned_flagged": sum(1 for g, f in zip(gold, judge_flags) if g == "aligned" and f),
+        "aligned_sentences": sum(1 for g in gold if g == "aligned"),
+        "neutral_sentences": sum(1 for g in gold if g == "neutral"),
         "check_neutral_flagged": sum(1 for g, f in zip(gold, check_flags) if g == "neutral" and f),
         "prospect_judged": sum(d.prospect_judged for d in data),
         "ece": expected_calibration_error(conf, np.array([g == p for g, p in zip(gold, pred)])),
@@ -222,6 +287,22 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
         if mask.any():
             total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
     return float(total)
+
+
+def load_training(corpus_dir: str, encoder, warn=print) -> list[CompanyData]:
+    """corpus_dir/companies, each followed by its companion of background lines
+    (corpus_dir/background, see plumbline.corpus_background) when that folder exists."""
+    import os
+
+    from plumbline.corpus_background import companion_companies
+
+    data = load_corpus(os.path.join(corpus_dir, "companies"), encoder, warn)
+    companions = companion_companies([d.company for d in data], os.path.join(corpus_dir, "background"))
+    for companion, owner in companions:
+        prepared = prepare_company(companion, encoder)
+        if prepared.gold:
+            data.append(replace(prepared, owner=owner))
+    return data
 
 
 def load_corpus(root: str, encoder, warn=print) -> list[CompanyData]:

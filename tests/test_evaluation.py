@@ -167,3 +167,57 @@ def test_train_save_load_and_leave_one_company_out(three_companies, tmp_path):
     m = metrics(data, predicted)
     assert m["sentences"] == sum(len(d.gold) for d in data) and 0 <= m["ece"] <= 1
     assert m["flagged_f1"] > 0.3  # far above chance even with a bag-of-words fake encoder
+
+
+def test_transplants_are_other_companies_story_lines_labelled_drift(three_companies):
+    from plumbline.evaluation import transplants
+
+    data = three_companies
+    fake, donors = transplants(data[0], data, n=12)
+    assert data[0].company.name not in donors and donors
+    assert fake.gold == ["drift"] * 12 and fake.who == data[0].company.name
+    donor_aligned = {t for d in data if d.company.name in donors for t, g in zip(d.texts, d.gold) if g == "aligned"}
+    assert set(fake.texts) <= donor_aligned  # story-telling lines of the donors, none of the company's own
+    assert fake.scores.features.shape == (12, data[0].scores.features.shape[1])
+    again, _ = transplants(data[0], data, n=12)
+    assert again.texts == fake.texts  # seeded by the company's name: a retrain is reproducible
+
+
+def test_companions_share_the_plumb_line_and_never_score(three_companies, tmp_path):
+    from dataclasses import replace
+
+    from conftest import FakeEncoder
+    from plumbline.corpus_background import companion_companies
+    from plumbline.evaluation import leave_one_company_out, prepare_company, primary, train_model
+
+    writer = tmp_path / "background" / "writer-x"
+    writer.mkdir(parents=True)
+    (writer / "pitches.tsv").write_text("category\ttext\n" + "".join(
+        f"{cat}\t{text}\n" for cat, text in [("discount", "Half off everything until Sunday."),
+                                             ("offtopic", "Follow my travel blog for weekly photos."),
+                                             ("guarantee", "Results guaranteed or you pay nothing."),
+                                             ("unknown", "This row has a category no label maps to.")]), encoding="utf-8")
+    (writer / "neutral.tsv").write_text("register\ttext\nemail\tThanks for the quick reply.\ncall\tCan you hear me okay?\n",
+                                        encoding="utf-8")
+    data = three_companies
+    companions = companion_companies([d.company for d in data], str(tmp_path / "background"), str(tmp_path / "out"))
+    assert [owner for _, owner in companions] == [d.company.name for d in data]
+    assert all(c.plumbline_path == d.company.plumbline_path for (c, _), d in zip(companions, data))
+    extra = [replace(prepare_company(c, FakeEncoder()), owner=owner) for c, owner in companions]
+    labels = sorted(g for e in extra for g in e.gold)
+    assert labels == ["drift", "neutral", "neutral", "off-message", "off-message"]  # each line dealt once; unknown skipped
+    everything = data + extra
+    assert primary(everything) == data
+    assert len(leave_one_company_out(everything)) == len(data)  # companions train, never score
+    model = train_model(everything)
+    assert sum(len(v) for v in model.references.values()) == sum(len(d.gold) for d in everything)
+
+
+def test_malformed_background_table_is_a_one_line_error(tmp_path):
+    from plumbline.corpus import CorpusError
+    from plumbline.corpus_background import background_lines
+
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "pitches.tsv").write_text("kind\tline\ndiscount\tHalf off.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="pitches.tsv: needs columns category and text"):
+        background_lines(str(tmp_path))

@@ -15,6 +15,7 @@ CORPUS_ERRORS = (CorpusError, PlumbLineError, InputError)
 
 ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"), ("flagged_f1", "F1", "{:.3f}"),
         ("story_attribution", "story", "{:.3f}"), ("neutral_flagged", "neutral flagged", "{}"),
+        ("aligned_flagged", "aligned flagged", "{}"),
         ("prospect_judged", "prospect judged", "{}"), ("ece", "ECE", "{:.3f}"), ("sentences", "sentences", "{}"),
         ("check_flagged_f1", "check F1", "{:.3f}"), ("check_neutral_flagged", "check neutral", "{}"))
 # The judge's label alone is what the first columns score; `check` also flags every sentence the
@@ -32,17 +33,18 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
     and score the held-out companies in CORPUS/heldout, which training never reads."""
     from plumbline.embed import load_encoder
-    from plumbline.evaluation import Predicted, f1_interval, leave_one_company_out, load_corpus, metrics, predict, train_model
+    from plumbline.evaluation import Predicted, f1_interval, leave_one_company_out, load_corpus, load_training, metrics, predict, primary, train_model
     from plumbline.judge import JudgeSettings, probabilities
 
     encoder = load_encoder(model_name, backend)
     try:
-        train = load_corpus(os.path.join(corpus_dir, "companies"), encoder, warn=_warn)
+        data = load_training(corpus_dir, encoder, warn=_warn)
+        train = primary(data)
     except CORPUS_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
     if len(train) < 2:
         raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
-    predicted = leave_one_company_out(train, c)
+    predicted = leave_one_company_out(data, c)
     results = {"leave_one_company_out": {d.company.name: metrics([d], [p]) for d, p in zip(train, predicted)}}
     results["leave_one_company_out"]["overall"] = metrics(train, predicted)
     results["leave_one_company_out"]["overall"]["flagged_f1_interval"] = f1_interval(train, predicted)
@@ -55,8 +57,8 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
             held = load_corpus(heldout_dir, encoder, warn=_warn)
         except CORPUS_ERRORS as exc:
             raise click.ClickException(str(exc)) from None
-        model = train_model(train, c)
-        held_predicted = [predict(model, d, train) for d in held]
+        model = train_model(data, c)
+        held_predicted = [predict(model, d, data) for d in held]
         results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_predicted)}
         results["heldout"]["overall"] = metrics(held, held_predicted)
         results["heldout"]["overall"]["flagged_f1_interval"] = f1_interval(held, held_predicted)

@@ -17,23 +17,24 @@ from plumbline.cli.evaluate import CORPUS_ERRORS
 def train(corpus_dir, out_path, c, model_name):
     """Train the judge on CORPUS/companies and save it (JSON, no pickle)."""
     from plumbline.embed import load_encoder
-    from plumbline.evaluation import load_corpus, train_model
+    from plumbline.evaluation import load_training, primary, train_model
     from plumbline.judge.classifier import save
 
     encoder = load_encoder(model_name)
     try:
-        data = load_corpus(os.path.join(corpus_dir, "companies"), encoder, warn=lambda m: click.echo(f"warning: {m}", err=True))
+        data = load_training(corpus_dir, encoder, warn=lambda m: click.echo(f"warning: {m}", err=True))
     except CORPUS_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
-    if len(data) < 2:
+    if len(primary(data)) < 2:
         raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
     meta = {
         "embedding_model": encoder.fingerprint,
-        "companies": [d.company.name for d in data],
-        "sentences": int(sum(len(d.gold) for d in data)),
+        "companies": [d.company.name for d in primary(data)],
+        "sentences": int(sum(len(d.gold) for d in primary(data))),
+        "background_lines": int(sum(len(d.gold) for d in data) - sum(len(d.gold) for d in primary(data))),
         "c": c,
         "trained": datetime.date.today().isoformat(),
     }
     model = train_model(data, c, meta)
     save(model, out_path)
-    click.echo(f"wrote {out_path}: {meta['sentences']} sentences from {len(data)} companies, temperature {model.temperature:.3f}")
+    click.echo(f"wrote {out_path}: {meta['sentences']} sentences from {len(primary(data))} companies (and {meta["background_lines"]} background lines), temperature {model.temperature:.3f}")
