@@ -113,11 +113,21 @@ def fit_story_weights(data: list[CompanyData]) -> tuple[float, float]:
     return max(grid, key=lambda weights: (correct(weights), -weights[1], -weights[0]))
 
 
+def fit_question_neutral(data: list[CompanyData]) -> float:
+    """Share of labelled plain questions (classifier.plain_question) that are neutral,
+    add-one smoothed so a corpus without questions gives 0.5, not certainty."""
+    from plumbline.judge.classifier import plain_question
+
+    gold = [g for d in data for g, asking in zip(d.gold, plain_question(d.scores.features)) if asking]
+    return (sum(g == "neutral" for g in gold) + 1) / (len(gold) + 2)
+
+
 def train_model(data: list[CompanyData], c: float = 1.0, meta: dict | None = None) -> JudgeModel:
     """Fit on all companies; the temperature comes from their leave-one-company-out logits,
     the story attribution weights from their labelled stories."""
     context, word_weight = fit_story_weights(primary(data))
-    model = replace(_fit(data, c, meta), story_context=context, story_word_weight=word_weight)
+    model = replace(_fit(data, c, meta), story_context=context, story_word_weight=word_weight,
+                    question_neutral=fit_question_neutral(primary(data)))
     if len(primary(data)) < 2:
         return model
     logits, gold = [], []

@@ -27,11 +27,13 @@ ROWS = (("flagged_precision", "P", "{:.3f}"), ("flagged_recall", "R", "{:.3f}"),
 @click.option("--c", "c", type=float, default=1.0, show_default=True, help="Inverse regularisation strength of the judge.")
 @click.option("--model", "model_name", metavar="NAME|DIR", help="Embedding model. [default: bundled all-MiniLM-L6-v2]")
 @click.option("--backend", type=click.Choice(BACKENDS), default="torch", show_default=True, help="Embedding runtime.")
+@click.option("--heldout", "heldout_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Folder of held-out companies to score, each in a table of its own; repeatable (e.g. corpus/heldout and a real-text set). [default: CORPUS/heldout]")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write all numbers to this JSON file.")
 @click.option("--errors", "errors_out", type=click.Path(dir_okay=False), help="Write every misjudged sentence (leave-one-company-out and held-out) to this TSV file.")
-def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
+def evaluate(corpus_dir, c, model_name, backend, heldout_dirs, json_out, errors_out):
     """Score the judge: leave one company out on CORPUS/companies, then train on all of them
-    and score the held-out companies in CORPUS/heldout, which training never reads."""
+    and score the held-out companies in CORPUS/heldout (or each --heldout folder), which
+    training never reads."""
     from plumbline.embed import load_encoder
     from plumbline.evaluation import Predicted, f1_interval, leave_one_company_out, load_corpus, load_training, metrics, predict, primary, train_model
     from plumbline.judge import JudgeSettings, probabilities
@@ -51,25 +53,32 @@ def evaluate(corpus_dir, c, model_name, backend, json_out, errors_out):
     thresholds = [Predicted(probabilities(d.scores, None, JudgeSettings(judge="thresholds")), d.scores.best_story)
                   for d in train]
     results["thresholds_baseline"] = metrics(train, thresholds)
-    heldout_dir = os.path.join(corpus_dir, "heldout")
-    if os.path.isdir(heldout_dir):
+    heldout_dirs = list(heldout_dirs) or [d for d in [os.path.join(corpus_dir, "heldout")] if os.path.isdir(d)]
+    held_sets = []
+    if heldout_dirs:
+        model = train_model(data, c)
+    for heldout_dir in heldout_dirs:
         try:
             held = load_corpus(heldout_dir, encoder, warn=_warn)
         except CORPUS_ERRORS as exc:
             raise click.ClickException(str(exc)) from None
-        model = train_model(data, c)
         held_predicted = [predict(model, d, data) for d in held]
-        results["heldout"] = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_predicted)}
-        results["heldout"]["overall"] = metrics(held, held_predicted)
-        results["heldout"]["overall"]["flagged_f1_interval"] = f1_interval(held, held_predicted)
+        table = {d.company.name: metrics([d], [p]) for d, p in zip(held, held_predicted)}
+        table["overall"] = metrics(held, held_predicted)
+        table["overall"]["flagged_f1_interval"] = f1_interval(held, held_predicted)
+        held_sets.append((heldout_dir, table, held, held_predicted))
+    if held_sets:
+        results["heldout"] = held_sets[0][1]  # the first (or only) set, as before
+        results["heldout_sets"] = [{"path": path, "companies": table} for path, table, _, _ in held_sets]
     _print_table("Leave one company out (corpus/companies)", results["leave_one_company_out"])
     _print_table("Thresholds judge, no training (corpus/companies)", {"overall": results["thresholds_baseline"]})
-    if "heldout" in results:
-        _print_table("Held-out companies (corpus/heldout), judge trained on all of corpus/companies", results["heldout"])
+    for path, table, _, _ in held_sets:
+        _print_table(f"Held-out companies ({path}), judge trained on all of corpus/companies", table)
     if errors_out:
         from plumbline.evaluation import misjudged
 
-        rows = misjudged(train, predicted) + (misjudged(held, held_predicted) if "heldout" in results else [])
+        rows = misjudged(train, predicted) + [row for _, _, held, held_predicted in held_sets
+                                              for row in misjudged(held, held_predicted)]
         with open(errors_out, "w", encoding="utf-8") as fh:
             fh.write("company\tgold\tpredicted\tconfidence\tgold_story\tpredicted_story\ttext\n")
             fh.writelines("\t".join(map(str, row)) + "\n" for row in rows)

@@ -37,4 +37,4 @@ def train(corpus_dir, out_path, c, model_name):
     }
     model = train_model(data, c, meta)
     save(model, out_path)
-    click.echo(f"wrote {out_path}: {meta['sentences']} sentences from {len(primary(data))} companies (and {meta["background_lines"]} background lines), temperature {model.temperature:.3f}")
+    click.echo(f"wrote {out_path}: {meta['sentences']} sentences from {len(primary(data))} companies (and {meta['background_lines']} background lines), temperature {model.temperature:.3f}")
