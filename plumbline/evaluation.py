@@ -143,7 +143,7 @@ def features_against(company: CompanyData, references: list[CompanyData]) -> np.
     vectors = {label: np.vstack([r.vectors[[i for i, g in enumerate(r.gold) if g == label]] for r in references])
                for label in REFERENCE_LABELS} if references else None  # one company: no references
     features = company.scores.features.copy()
-    features[:, -REFERENCE_WIDTH:] = reference_features(company.vectors, vectors, company.index)
+    features[:, -REFERENCE_WIDTH:] = reference_features(company.vectors, vectors)
     return features
 
 
@@ -158,7 +158,11 @@ def transplants(company: CompanyData, data: list[CompanyData], n: int = TRANSPLA
     The corpus writers' drift is mostly near-story (invented features in the same trade), so
     without these the judge learns little about the plainest drift of real text: a claim about
     something else entirely. Donors are a few companies picked by a seed from the company's
-    name (deterministic), their sentences brand-masked as every sentence is."""
+    name (deterministic), their sentences brand-masked as every sentence is. Whole donor
+    messages are scored, so each transplant keeps the neighbours it was said with: scored
+    alone, every transplant had no context, and the judge learnt that a sentence with no
+    neighbours (a one-line template, a signature) is drift. Only the story-telling sentences
+    are kept as training rows; the others are there as context."""
     from plumbline.judge.features import score_sentences
 
     donors = [d for d in primary(apart_from(company, data)) if d.sentences]
@@ -166,17 +170,30 @@ def transplants(company: CompanyData, data: list[CompanyData], n: int = TRANSPLA
         return None
     rng = np.random.default_rng(int.from_bytes(company.company.name.encode()[:8].ljust(8, b"_"), "little"))
     donors = [donors[k] for k in sorted(rng.choice(len(donors), size=min(TRANSPLANT_DONORS, len(donors)), replace=False))]
-    pool = [(d, i) for d in donors for i, g in enumerate(d.gold) if g == "aligned"]
-    if not pool:
+    messages = []  # (donor, row indices of one message) for messages that tell a story
+    for donor in donors:
+        rows_of = {}
+        for i, sentence in enumerate(donor.sentences):
+            rows_of.setdefault((sentence.path, sentence.message_index), []).append(i)
+        messages += [(donor, rows) for rows in rows_of.values() if any(donor.gold[i] == "aligned" for i in rows)]
+    if not messages:
         return None
-    chosen = [pool[k] for k in sorted(rng.choice(len(pool), size=min(n, len(pool)), replace=False))]
-    sentences = [d.sentences[i] for d, i in chosen]
-    vectors = np.vstack([d.vectors[i] for d, i in chosen])
-    return replace(company, scores=score_sentences(sentences, vectors, company.index), gold=["drift"] * len(chosen),
-                   gold_story=[None] * len(chosen), texts=[s.text for s in sentences],
-                   embed_texts=[s.embed_text for s in sentences], vectors=vectors, rule_flagged=(),
-                   sentences=tuple(sentences), owner=company.who, missed_flagged=0, unlabelled=0, unmatched=0,
-                   prospect_judged=0), {d.who for d in donors}
+    chosen, told = [], 0
+    for k in rng.permutation(len(messages)):
+        if told >= n:
+            break
+        chosen.append(k)
+        told += sum(messages[k][0].gold[i] == "aligned" for i in messages[k][1])
+    rows = [(donor, i) for k in sorted(chosen) for donor, message in [messages[k]] for i in message]
+    sentences = [d.sentences[i] for d, i in rows]
+    vectors = np.vstack([d.vectors[i] for d, i in rows])
+    keep = [j for j, (d, i) in enumerate(rows) if d.gold[i] == "aligned"]
+    scores = score_sentences(sentences, vectors, company.index)
+    return replace(company, scores=replace(scores, features=scores.features[keep]), gold=["drift"] * len(keep),
+                   gold_story=[None] * len(keep), texts=[sentences[j].text for j in keep],
+                   embed_texts=[sentences[j].embed_text for j in keep], vectors=vectors[keep], rule_flagged=(),
+                   sentences=tuple(sentences[j] for j in keep), owner=company.who, missed_flagged=0, unlabelled=0,
+                   unmatched=0, prospect_judged=0), {d.who for d in donors}
 
 
 def _fit(data: list[CompanyData], c: float, meta: dict | None = None) -> JudgeModel:

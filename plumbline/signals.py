@@ -177,6 +177,16 @@ CLAIM_PATTERNS: dict[str, list[list[dict]]] = {
         [{"LOWER": {"IN": ["n't", "not", "never"]}}, {"IS_ALPHA": True, "OP": "?"}, {"LOWER": "another"}],
         [{"LOWER": "simple"}, {"LOWER": "as"}, {"LOWER": "that"}],
     ],
+    # Offering something ("would you like ...", "want me to ...", "interested in ..."): a
+    # question that offers is a pitch, not discovery (the judge's plain-question rule skips it).
+    "offer": [
+        [{"LOWER": {"IN": ["would", "do", "did"]}}, {"LOWER": "you"}, {"LOWER": {"IN": ["like", "want", "fancy"]}}],
+        [{"LOWER": {"IN": ["want", "wanna"]}}, {"LOWER": "me"}, {"LOWER": "to"}],
+        [{"LOWER": "interested"}, {"LOWER": "in"}],
+        [{"LOWER": "how"}, {"LOWER": "about"}],
+        [{"LOWER": {"IN": ["can", "could", "may", "shall"]}}, {"LOWER": "i"},
+         {"LOWER": {"IN": ["offer", "interest", "tempt", "sell"]}}],
+    ],
 }
 
 _CURRENCY_WORDS = ["dollars", "dollar", "euros", "euro", "pounds", "bucks", "grand", "usd", "eur", "gbp"]

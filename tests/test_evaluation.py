@@ -173,12 +173,18 @@ def test_transplants_are_other_companies_story_lines_labelled_drift(three_compan
     from plumbline.evaluation import transplants
 
     data = three_companies
+    from plumbline.judge.features import FEATURES
+
     fake, donors = transplants(data[0], data, n=12)
     assert data[0].company.name not in donors and donors
-    assert fake.gold == ["drift"] * 12 and fake.who == data[0].company.name
+    assert len(fake.gold) >= 12 and set(fake.gold) == {"drift"} and fake.who == data[0].company.name
     donor_aligned = {t for d in data if d.company.name in donors for t, g in zip(d.texts, d.gold) if g == "aligned"}
     assert set(fake.texts) <= donor_aligned  # story-telling lines of the donors, none of the company's own
-    assert fake.scores.features.shape == (12, data[0].scores.features.shape[1])
+    assert fake.scores.features.shape == (len(fake.gold), data[0].scores.features.shape[1])
+    # scored within their donor messages: a transplant told beside other sentences keeps that
+    # context (scored alone, every one had none, and the judge learnt "no neighbours = drift")
+    no_context = fake.scores.features[:, FEATURES.index("no_context")]
+    assert (no_context < 0.5).mean() > 0.5
     again, _ = transplants(data[0], data, n=12)
     assert again.texts == fake.texts  # seeded by the company's name: a retrain is reproducible
 

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 def cases():
     with open(os.path.join(HERE, "data", "hard_cases.tsv"), encoding="utf-8") as fh:
         rows = [line for line in fh if not line.startswith("#")]
-    return [pytest.param(r["expect"], r["story"] or None, r["sentence"], id=r["sentence"][:40])
+    return [pytest.param(r["expect"], r["story"] or None, r["sentence"], id=r["sentence"][:40],
+                         marks=[pytest.mark.xfail(strict=True, reason=r["known"])] if r.get("known") else [])
             for r in csv.DictReader(rows, delimiter="\t")]
 
 

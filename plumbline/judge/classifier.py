@@ -81,10 +81,11 @@ def plain_question(features: np.ndarray) -> np.ndarray:
     questions, 182 of 183 in the training corpus and 92 of 93 in real sales text are neutral
     (discovery: "how do you deploy today?"). The model alone flagged real discovery questions
     as drift, since their topic words match no story. "Want 20% off if you sign today?" is
-    still an offer, so a discount or guarantee cue keeps the model's call."""
+    still an offer, so a discount, guarantee or offer cue ("would you like the best prices on
+    the market?", "want me to put you in touch?") keeps the model's call."""
     column = {name: i for i, name in enumerate(FEATURES)}
     return ((features[:, column["is_question"]] > 0.5) & (features[:, column["discount_cue"]] < 0.5)
-            & (features[:, column["guarantee_cue"]] < 0.5))
+            & (features[:, column["guarantee_cue"]] < 0.5) & (features[:, column["offer"]] < 0.5))
 
 
 EXACT_BACKENDS = ("torch", "sentence-transformers", "onnx")  # the same vectors to ~1e-6 (docs/performance.md)

@@ -16,21 +16,10 @@ import numpy as np
 from plumbline.judge.phrases import is_heading
 from plumbline.model import PlumbLine, Sentence
 
-CONTRAST_FEATURES = (
-    # the sentence's story/avoid similarity standardised against how other companies' claims
-    # score on this plumb line, and the share of those claims it beats
-    "z_story", "z_story_whole", "z_avoid", "z_story_minus_avoid",
-    "pct_story", "pct_story_whole", "pct_avoid", "pct_story_minus_avoid",
-    # nearest other-company story-telling sentence; own best story minus it; hubness-corrected
-    # (CSLS) story similarity; share of other companies' story sentences closer than our best
-    "bg_story_max", "story_minus_bg", "bg_story_density", "story_csls", "bg_closer_share",
-    # nearest other-company off-message sentence, and the avoid-vs-story margins
-    "bg_avoid_max", "avoid_minus_story", "any_avoid_minus_story",
-)
 FEATURES = (
     "story_max", "story_whole", "story_gap", "avoid_max", "avoid_whole", "neutral_max",
     "story_rel", "avoid_rel", "story_minus_avoid", "story_minus_neutral", "avoid_minus_neutral",
-    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee", "superlative", "absolute",
+    "is_question", "has_verb", "log_tokens", "short", "discount_cue", "guarantee_cue", "refuses_guarantee", "superlative", "absolute", "offer",
     "money_or_percent", "date", "we", "you",  # (no brand-mention cue: brand names are masked so that
     # naming the company decides nothing, and in the corpus it was a writer's habit for drift)
     # words the plumb line never uses: invented features and new positioning bring new words
@@ -43,15 +32,12 @@ FEATURES = (
     # similarity to labelled sentences of *other* companies (the judge's reference set)
     "ref_aligned", "ref_off_message", "ref_drift", "ref_neutral",
     "ref_off_minus_neutral", "ref_drift_minus_neutral", "ref_aligned_minus_drift",
-    # this plumb line against a background of other companies' claims (see contrast_features)
-    *CONTRAST_FEATURES,
 )
 REFERENCE_LABELS = ("aligned", "off-message", "drift", "neutral")
-REFERENCE_WIDTH = 7 + len(CONTRAST_FEATURES)  # the columns computed from the reference sentences
-_N_CUES = 13
+REFERENCE_WIDTH = 7  # the columns computed from the reference sentences
+_N_CUES = 14
 _N_LEXICAL = 4
 _REFERENCE_K = 3
-_HUB_K = 10
 
 
 def neutral_exemplars() -> list[str]:
@@ -258,9 +244,9 @@ def pick_stories(story_matrix: np.ndarray, groups, context: float = 0.0,
     return (story_matrix + context * lean).argmax(axis=1)
 
 
-def reference_features(vectors: np.ndarray, references: dict | None, index: PlumbLineIndex | None = None) -> np.ndarray:
+def reference_features(vectors: np.ndarray, references: dict | None) -> np.ndarray:
     """(n, REFERENCE_WIDTH): mean of the top-3 similarities to reference sentences of each
-    label and margins, then the contrast block (see contrast_features).
+    label, and margins.
 
     Discount offers, guarantees and pleasantries sound alike across companies, so labelled
     sentences from other companies are evidence for a new one. Zeros without references."""
@@ -276,63 +262,7 @@ def reference_features(vectors: np.ndarray, references: dict | None, index: Plum
         k = min(_REFERENCE_K, sims.shape[1])
         cols.append(np.sort(sims, axis=1)[:, -k:].mean(axis=1))
     a, o, d, n = cols
-    block = np.column_stack([a, o, d, n, o - n, d - n, a - d])
-    return np.column_stack([block, contrast_features(vectors, index, references)]).astype(np.float32)
-
-
-def _plumbline_sims(vectors: np.ndarray, index: PlumbLineIndex) -> np.ndarray:
-    """(n, 4): best story sentence, best whole story, best avoid example, and story minus avoid."""
-    story = _best(vectors, index.story_rows)
-    whole = _best(vectors, index.story_whole)
-    avoid = _best(vectors, index.avoid_rows)
-    return np.column_stack([story, whole, avoid, story - avoid])
-
-
-def _top_mean(sims: np.ndarray, k: int) -> np.ndarray:
-    if sims.shape[1] == 0:
-        return np.zeros(len(sims), dtype=np.float32)
-    k = min(k, sims.shape[1])
-    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
-
-
-def contrast_features(vectors: np.ndarray, index: PlumbLineIndex | None, references: dict | None) -> np.ndarray:
-    """(n, len(CONTRAST_FEATURES)): this plumb line against a background of other companies'
-    claims (the reference sentences labelled aligned, drift or off-message, all about other
-    businesses).
-
-    "Matches no story here" should not hang on absolute cosine levels, which move with how a
-    plumb line is written (long real marketing prose sits closer to everything than a
-    one-line story). So similarities are also given relative to how other companies' claims
-    score on this plumb line (z-score and share beaten), against the nearest other-company
-    story sentence, and corrected for hubness (CSLS: a story row close to every claim counts
-    for less). Zeros without references or stories."""
-    n = len(vectors)
-    out = np.zeros((n, len(CONTRAST_FEATURES)), dtype=np.float32)
-    if not references or index is None or len(index.story_rows) == 0:
-        return out
-    parts = [references[label] for label in ("aligned", "drift", "off-message") if len(references.get(label, ())) > 0]
-    if not parts:
-        return out
-    claims = np.vstack(parts)
-    own, bank = _plumbline_sims(vectors, index), _plumbline_sims(claims, index)
-    z = (own - bank.mean(axis=0)) / (bank.std(axis=0) + 1e-6)
-    ordered = np.sort(bank, axis=0)
-    beaten = np.column_stack([np.searchsorted(ordered[:, j], own[:, j]) / len(ordered) for j in range(own.shape[1])])
-    story_sims = vectors @ index.story_rows.T
-    story_max = story_sims.max(axis=1)
-    aligned = references.get("aligned")
-    other = vectors @ aligned.T if aligned is not None and len(aligned) else np.zeros((n, 0), dtype=np.float32)
-    other_max = other.max(axis=1) if other.shape[1] else np.zeros(n, dtype=np.float32)
-    density = _top_mean(other, _HUB_K)
-    hub = _top_mean(index.story_rows @ claims.T, _HUB_K)
-    csls = (2 * story_sims - hub[None, :]).max(axis=1) - density
-    closer = (other > story_max[:, None]).mean(axis=1) if other.shape[1] else np.zeros(n, dtype=np.float32)
-    off = references.get("off-message")
-    other_avoid = _best(vectors, off) if off is not None and len(off) else np.zeros(n, dtype=np.float32)
-    own_avoid = own[:, 2]
-    out[:] = np.column_stack([z, beaten, other_max, story_max - other_max, density, csls, closer, other_avoid,
-                              own_avoid - story_max, np.maximum(own_avoid, other_avoid) - story_max])
-    return out
+    return np.column_stack([a, o, d, n, o - n, d - n, a - d]).astype(np.float32)
 
 
 def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex,
@@ -371,7 +301,7 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
     cue_columns = np.array([_cues(s) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_CUES)
     lexical = np.array([_lexical(s, index) for s in sentences], dtype=np.float32).reshape(len(sentences), _N_LEXICAL)
     features = np.column_stack([columns[name] for name in FEATURES[:11]]
-                               + [cue_columns, lexical, context, reference_features(vectors, references, index)])
+                               + [cue_columns, lexical, context, reference_features(vectors, references)])
     features = features.astype(np.float32)
     return SentenceScores(
         features=features,
@@ -420,6 +350,7 @@ def _cues(s: Sentence) -> list[float]:
         float("hedge:refuses-guarantee" in s.signals),
         float("claim:superlative" in s.signals),
         float("claim:absolute" in s.signals),
+        float("claim:offer" in s.signals),
         float(bool(labels & {"MONEY", "PERCENT"})),
         float("DATE" in labels),
         float(bool(words & _WE)),
