@@ -270,6 +270,10 @@ def show(name, out):
 
 
 def columns(names):
+    gone = [n for n in names if n not in IX]
+    if gone:  # the phrase and brand cues left the judge with issue 19
+        sys.exit(f"this variant needs {', '.join(gone)}, which the judge no longer computes; run it on the "
+                 f"judge before issue 19: git worktree add ../plumbline-603f578 603f578")
     idx = [IX[n] for n in names]
     return lambda d, refs: base_features(d, refs)[:, idx]
 

@@ -78,6 +78,8 @@ def test_model_roundtrip_and_calibration(tmp_path):
     lambda r: r.update(story_word_weight=-0.1),
     lambda r: r.update(story_word_weight="lots"),
     lambda r: r.update(story_word_weight=float("nan")),
+    lambda r: r.update(question_neutral=1.0),
+    lambda r: r.update(question_neutral=-0.5),
 ])
 def test_invalid_model_files_are_rejected(tmp_path, mutate):
     model = fit(np.random.default_rng(1).normal(size=(40, len(FEATURES))), list(LABELS) * 10)
@@ -207,3 +209,23 @@ def test_is_heading_handles_empty_and_long_lines():
     assert is_heading("—")  # no words at all: not a sentence a rep says
     assert not is_heading("Acme Payroll Runs Your Whole Back Office For You Every Single Week")  # more than eight words
     assert is_heading("Re: Thursday")
+
+
+def test_a_plain_question_is_neutral_but_a_question_that_offers_or_promises_is_the_models_call(tmp_path):
+    from dataclasses import replace
+
+    column = {name: i for i, name in enumerate(FEATURES)}
+    model = replace(fit(np.random.default_rng(2).normal(size=(80, len(FEATURES))), list(LABELS) * 20),
+                    question_neutral=0.95)
+    rows = np.zeros((5, len(FEATURES)))
+    rows[:4, column["is_question"]] = 1  # four questions, one statement
+    rows[1, column["discount_cue"]] = rows[2, column["guarantee_cue"]] = rows[3, column["offer"]] = 1
+    proba = model.predict_proba(rows)
+    unruled = replace(model, question_neutral=0.0).predict_proba(rows)
+    n = LABELS.index("neutral")
+    assert proba[0, n] == pytest.approx(0.95) and proba[0].sum() == pytest.approx(1.0)
+    others = [i for i in range(len(LABELS)) if i != n]  # the other labels keep the model's proportions
+    assert proba[0, others] / proba[0, others].sum() == pytest.approx(unruled[0, others] / unruled[0, others].sum())
+    assert np.allclose(proba[1:], unruled[1:])  # discount, guarantee, offer, and the statement
+    save(model, str(tmp_path / "m.json"))
+    assert load(str(tmp_path / "m.json")).question_neutral == pytest.approx(0.95)
