@@ -40,10 +40,12 @@ VARIANTS = {  # name -> what differs from `plumbline train`
     "noref7": {"mask": REF7},
     "nonovel": {"mask": ("novel_share", "novel_count", "avoid_word_share")},
     "nocontext": {"mask": ("context_story", "context_avoid", "no_context")},
+    "c0.3": {"c": 0.3},
+    "c3": {"c": 3.0},
 }
 
 
-def run(name, data, held_sets, companions=True, transplants=20, mask=(), question_rule=True):
+def run(name, data, held_sets, companions=True, transplants=20, mask=(), question_rule=True, c=1.0):
     original_features, original_transplants = ev.features_against, ev.transplants
     columns = [IX[m] for m in mask]
 
@@ -56,7 +58,7 @@ def run(name, data, held_sets, companions=True, transplants=20, mask=(), questio
     ev.features_against = masked
     try:
         train = data if companions else ev.primary(data)
-        model = ev.train_model(train, 1.0)
+        model = ev.train_model(train, c)
         if not question_rule:
             model = dataclasses.replace(model, question_neutral=0.0)
         cells = [name]
