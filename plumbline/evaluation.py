@@ -184,12 +184,12 @@ def transplants(company: CompanyData, data: list[CompanyData], n: int = TRANSPLA
             break
         chosen.append(k)
         told += sum(messages[k][0].gold[i] == "aligned" for i in messages[k][1])
-    rows = [(donor, i) for k in sorted(chosen) for donor, message in [messages[k]] for i in message]
+    rows = [(messages[k][0], i) for k in sorted(chosen) for i in messages[k][1]]
     sentences = [d.sentences[i] for d, i in rows]
     vectors = np.vstack([d.vectors[i] for d, i in rows])
     keep = [j for j, (d, i) in enumerate(rows) if d.gold[i] == "aligned"]
     scores = score_sentences(sentences, vectors, company.index)
-    return replace(company, scores=replace(scores, features=scores.features[keep]), gold=["drift"] * len(keep),
+    return replace(company, scores=scores.take(keep), gold=["drift"] * len(keep),
                    gold_story=[None] * len(keep), texts=[sentences[j].text for j in keep],
                    embed_texts=[sentences[j].embed_text for j in keep], vectors=vectors[keep], rule_flagged=(),
                    sentences=tuple(sentences[j] for j in keep), owner=company.who, missed_flagged=0, unlabelled=0,

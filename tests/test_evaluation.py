@@ -181,6 +181,7 @@ def test_transplants_are_other_companies_story_lines_labelled_drift(three_compan
     donor_aligned = {t for d in data if d.company.name in donors for t, g in zip(d.texts, d.gold) if g == "aligned"}
     assert set(fake.texts) <= donor_aligned  # story-telling lines of the donors, none of the company's own
     assert fake.scores.features.shape == (len(fake.gold), data[0].scores.features.shape[1])
+    assert len(fake.scores.best_story) == len(fake.scores.groups) == len(fake.scores.story_matrix) == len(fake.gold)
     # scored within their donor messages: a transplant told beside other sentences keeps that
     # context (scored alone, every one had none, and the judge learnt "no neighbours = drift")
     no_context = fake.scores.features[:, FEATURES.index("no_context")]

@@ -25,16 +25,17 @@ def train(corpus_dir, out_path, c, model_name):
         data = load_training(corpus_dir, encoder, warn=lambda m: click.echo(f"warning: {m}", err=True))
     except CORPUS_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
-    if len(primary(data)) < 2:
+    companies = primary(data)  # without the background-line companions
+    if len(companies) < 2:
         raise click.UsageError(f"{corpus_dir}/companies needs at least two companies")
     meta = {
         "embedding_model": encoder.fingerprint,
-        "companies": [d.company.name for d in primary(data)],
-        "sentences": int(sum(len(d.gold) for d in primary(data))),
-        "background_lines": int(sum(len(d.gold) for d in data) - sum(len(d.gold) for d in primary(data))),
+        "companies": [d.company.name for d in companies],
+        "sentences": int(sum(len(d.gold) for d in companies)),
+        "background_lines": int(sum(len(d.gold) for d in data if d.is_companion)),
         "c": c,
         "trained": datetime.date.today().isoformat(),
     }
     model = train_model(data, c, meta)
     save(model, out_path)
-    click.echo(f"wrote {out_path}: {meta['sentences']} sentences from {len(primary(data))} companies (and {meta['background_lines']} background lines), temperature {model.temperature:.3f}")
+    click.echo(f"wrote {out_path}: {meta['sentences']} sentences from {len(companies)} companies (and {meta['background_lines']} background lines), temperature {model.temperature:.3f}")

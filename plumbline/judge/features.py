@@ -197,6 +197,15 @@ class SentenceScores:
     story_row: np.ndarray | None = None  # (n,) row of index.story_rows closest to each sentence within best_story
     avoid_row: np.ndarray | None = None  # (n,) row of index.avoid_rows closest within best_avoid
 
+    def take(self, rows: list[int]) -> "SentenceScores":
+        """The same scores for these rows only (scored with their neighbours, kept without them)."""
+        def pick(values):
+            return None if values is None else values[rows] if isinstance(values, np.ndarray) else [values[i] for i in rows]
+
+        return SentenceScores(self.features[rows], pick(self.best_story), self.story_score[rows], pick(self.best_avoid),
+                              self.avoid_score[rows], pick(self.story_matrix), tuple(pick(self.groups)),
+                              pick(self.word_matrix), pick(self.story_row), pick(self.avoid_row))
+
 
 def neighbour_pairs(groups) -> list[tuple[int, int]]:
     """(i, j) for consecutive sentences j < i said by the same speaker in the same message."""
