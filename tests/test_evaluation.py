@@ -32,6 +32,19 @@ def test_story_words_break_a_near_tie_only_with_weight():
     assert list(pick_stories(m, groups, 0.0, None, 0.1)) == [0, 1]  # no word scores: similarity alone
 
 
+def test_attribution_averages_a_storys_best_exemplars_so_one_lucky_line_does_not_win():
+    from plumbline.judge.features import _per_entry_best
+
+    sentence = np.array([[1.0, 0.0]])
+    # story 0: one close exemplar and two far ones; story 1: three fairly close ones
+    rows = np.array([[0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.7, 0.3], [0.7, 0.3], [0.6, 0.4]])
+    owner = np.array([0, 0, 0, 1, 1, 1])
+    assert _per_entry_best(sentence, rows, owner, 2).argmax() == 0  # the single best exemplar
+    assert _per_entry_best(sentence, rows, owner, 2, top=3).argmax() == 1
+    two = _per_entry_best(sentence, rows[[0, 3]], np.array([0, 1]), 2, top=3)  # fewer than three: all of them
+    assert np.allclose(two, [[0.9, 0.7]])
+
+
 def test_stem_folds_plurals_but_not_double_s():
     assert [stem(w) for w in ("drivers", "business", "gas", "fleets", "bus")] == ["driver", "business", "gas", "fleet", "bus"]
 
