@@ -49,7 +49,7 @@ def test_labels_lines_and_coverage(real_encoder):
 
 
 @pytest.mark.xfail(strict=True, reason="the judge of 2026-12-02 (issue 19) reads the Ohio-office paraphrase of the "
-                                       "compliance story as drift (0.78); tests/data/hard_cases.tsv has one more (the refused guarantee)")
+                                       "compliance story as drift; tests/data/hard_cases.tsv has one more (the refused guarantee)")
 def test_a_paraphrased_story_is_not_flagged(real_encoder):
     report = json.loads(run(os.path.join(DATA, "messages", "on-message.txt"), "--format", "json").output)
     [on] = report["files"]

@@ -40,7 +40,8 @@ _N_LEXICAL = 4
 _REFERENCE_K = 3
 # Story attribution averages a story's three best exemplars, not its single best: on real text
 # (four companies, 263 aligned lines) this attributes 15 lines the best-only rule got wrong and
-# loses 4 (0.624 -> 0.665); on the synthetic corpus it is even (research/attribution_variants.py).
+# loses 4 (0.624 -> 0.665 at neighbour and word weights 0.2); on the synthetic corpus it is even
+# (research/attribution_variants.py).
 ATTRIBUTION_TOP = 3
 
 
