@@ -45,7 +45,7 @@ VARIANTS = {
 def hits(d: ev.CompanyData, top: int, whole: float, context: float, words: float) -> np.ndarray:
     """True/False per labelled aligned sentence of d: is its gold story the one picked?"""
     ix = d.index
-    matrix = _per_entry_best(d.vectors, ix.story_rows, ix.story_owner, len(ix.story_ids), top) \
+    matrix = _per_entry_best(d.vectors @ ix.story_rows.T, ix.story_owner, len(ix.story_ids), top) \
         + whole * (d.vectors @ ix.story_whole.T)
     picks = pick_stories(matrix, d.scores.groups, context, d.scores.word_matrix, words)
     rows = [i for i, (g, s) in enumerate(zip(d.gold, d.gold_story)) if g == "aligned" and s]

@@ -39,9 +39,9 @@ def test_attribution_averages_a_storys_best_exemplars_so_one_lucky_line_does_not
     # story 0: one close exemplar and two far ones; story 1: three fairly close ones
     rows = np.array([[0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.7, 0.3], [0.7, 0.3], [0.6, 0.4]])
     owner = np.array([0, 0, 0, 1, 1, 1])
-    assert _per_entry_best(sentence, rows, owner, 2).argmax() == 0  # the single best exemplar
-    assert _per_entry_best(sentence, rows, owner, 2, top=3).argmax() == 1
-    two = _per_entry_best(sentence, rows[[0, 3]], np.array([0, 1]), 2, top=3)  # fewer than three: all of them
+    assert _per_entry_best(sentence @ rows.T, owner, 2).argmax() == 0  # the single best exemplar
+    assert _per_entry_best(sentence @ rows.T, owner, 2, top=3).argmax() == 1
+    two = _per_entry_best(sentence @ rows[[0, 3]].T, np.array([0, 1]), 2, top=3)  # fewer than three: all of them
     assert np.allclose(two, [[0.9, 0.7]])
 
 

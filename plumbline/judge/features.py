@@ -178,13 +178,13 @@ def _best(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (vectors @ rows.T).max(axis=1)
 
 
-def _per_entry_best(vectors, rows, owner, n_entries, top: int = 1) -> np.ndarray:
-    """(n_sentences, n_entries): the mean of the `top` best exemplar similarities within each
-    entry (an entry with fewer exemplars averages all it has)."""
-    out = np.full((len(vectors), max(n_entries, 1)), -1.0, dtype=np.float32)
-    if len(rows) == 0:
+def _per_entry_best(sims, owner, n_entries, top: int = 1) -> np.ndarray:
+    """(n_sentences, n_entries) from the (n_sentences, n_exemplars) similarities: the mean of
+    the `top` best exemplar similarities within each entry (an entry with fewer exemplars
+    averages all it has)."""
+    out = np.full((len(sims), max(n_entries, 1)), -1.0, dtype=np.float32)
+    if sims.shape[1] == 0:
         return out
-    sims = vectors @ rows.T
     for entry in range(n_entries):
         mine = sims[:, owner == entry]
         out[:, entry] = mine.max(axis=1) if top == 1 else np.sort(mine, axis=1)[:, -top:].mean(axis=1)
@@ -284,12 +284,13 @@ def reference_features(vectors: np.ndarray, references: dict | None) -> np.ndarr
 def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: PlumbLineIndex,
                     references: dict | None = None, story_context: float = 0.0,
                     story_word_weight: float = 0.0) -> SentenceScores:
-    per_story = _per_entry_best(vectors, index.story_rows, index.story_owner, len(index.story_ids))
-    per_avoid = _per_entry_best(vectors, index.avoid_rows, index.avoid_owner, len(index.avoid_ids))
+    story_sims, avoid_sims = vectors @ index.story_rows.T, vectors @ index.avoid_rows.T  # every exemplar, once
+    per_story = _per_entry_best(story_sims, index.story_owner, len(index.story_ids))
+    per_avoid = _per_entry_best(avoid_sims, index.avoid_owner, len(index.avoid_ids))
     whole_story = vectors @ index.story_whole.T if len(index.story_whole) else np.zeros((len(vectors), 1))
     whole_avoid = vectors @ index.avoid_whole.T if len(index.avoid_whole) else np.zeros((len(vectors), 1))
     groups = tuple((s.path, s.message_index, s.speaker) for s in sentences)
-    story_matrix = (_per_entry_best(vectors, index.story_rows, index.story_owner, len(index.story_ids), ATTRIBUTION_TOP)
+    story_matrix = (_per_entry_best(story_sims, index.story_owner, len(index.story_ids), ATTRIBUTION_TOP)
                     + whole_story) if index.story_ids else np.zeros((len(vectors), 0), dtype=np.float32)
     word_matrix = story_word_scores([s.embed_text for s in sentences], index.story_terms) \
         if index.story_ids and index.story_terms else np.zeros_like(story_matrix)
@@ -329,18 +330,17 @@ def score_sentences(sentences: list[Sentence], vectors: np.ndarray, index: Plumb
         story_matrix=story_matrix,
         groups=groups,
         word_matrix=word_matrix,
-        story_row=_closest_row(vectors, index.story_rows, index.story_owner, story_pick),
-        avoid_row=_closest_row(vectors, index.avoid_rows, index.avoid_owner, avoid_pick),
+        story_row=_closest_row(story_sims, index.story_owner, story_pick),
+        avoid_row=_closest_row(avoid_sims, index.avoid_owner, avoid_pick),
     )
 
 
-def _closest_row(vectors: np.ndarray, rows: np.ndarray, owner: np.ndarray, picks: np.ndarray) -> np.ndarray:
+def _closest_row(sims: np.ndarray, owner: np.ndarray, picks: np.ndarray) -> np.ndarray:
     """For each sentence, the exemplar row of its picked entry it is most similar to (-1: none);
     findings point at that plumb-line sentence as their evidence."""
-    if len(rows) == 0 or len(vectors) == 0:
-        return np.full(len(vectors), -1, dtype=int)
-    sims = np.where(owner[None, :] == np.asarray(picks)[:, None], vectors @ rows.T, -np.inf)
-    return sims.argmax(axis=1)
+    if sims.shape[1] == 0 or len(sims) == 0:
+        return np.full(len(sims), -1, dtype=int)
+    return np.where(owner[None, :] == np.asarray(picks)[:, None], sims, -np.inf).argmax(axis=1)
 
 
 def _lexical(s: Sentence, index: PlumbLineIndex) -> list[float]:
